@@ -1,0 +1,113 @@
+//! Running several invocations at once: each lane runs its invocations one after
+//! another, the lanes run side by side.
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::invocation::Invocation;
+use crate::run::{Completed, Deno, Running};
+
+/// How an invocation of a batch ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// It ran to the end (successfully or not).
+    Finished(Completed),
+    /// It was stopped because another one failed under fail-fast.
+    Cancelled(Completed),
+    /// It never started because another one failed under fail-fast.
+    Skipped,
+}
+
+impl Outcome {
+    /// The completed process, if it started.
+    pub fn completed(&self) -> Option<&Completed> {
+        match self {
+            Outcome::Finished(completed) | Outcome::Cancelled(completed) => Some(completed),
+            Outcome::Skipped => None,
+        }
+    }
+
+    /// Whether it ran to the end and succeeded.
+    pub fn passed(&self) -> bool {
+        matches!(self, Outcome::Finished(completed) if completed.success())
+    }
+}
+
+/// Runs `invocations` in `lanes` (each a list of indices into `invocations`; every index
+/// in exactly one lane). With `fail_fast`, the first failure stops everything still
+/// running and skips what has not started. `on_outcome` is called as each one ends
+/// (for skipped ones, at the end).
+/// Returns the outcomes in the order of `invocations`.
+pub fn run_lanes(
+    deno: &Deno,
+    invocations: &[Invocation],
+    lanes: &[Vec<usize>],
+    fail_fast: bool,
+    mut on_outcome: impl FnMut(usize, &Outcome),
+) -> Result<Vec<Outcome>> {
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; invocations.len()];
+    let mut next = vec![0usize; lanes.len()];
+    let mut running: Vec<Option<(usize, Running)>> = Vec::with_capacity(lanes.len());
+    for (lane, lane_next) in lanes.iter().zip(next.iter_mut()) {
+        running.push(start_next(deno, invocations, lane, lane_next)?);
+    }
+
+    let mut failed = false;
+    while running.iter().any(Option::is_some) {
+        let mut progressed = false;
+        for (lane_index, slot) in running.iter_mut().enumerate() {
+            let Some((index, process)) = slot else {
+                continue;
+            };
+            if !process.has_exited()? {
+                continue;
+            }
+            progressed = true;
+            let index = *index;
+            let (_, process) = slot.take().expect("the slot holds a process");
+            let outcome = Outcome::Finished(process.wait()?);
+            failed |= !outcome.passed();
+            on_outcome(index, &outcome);
+            outcomes[index] = Some(outcome);
+            if !(failed && fail_fast) {
+                *slot = start_next(deno, invocations, &lanes[lane_index], &mut next[lane_index])?;
+            }
+        }
+        if failed && fail_fast {
+            for slot in &mut running {
+                if let Some((index, process)) = slot.take() {
+                    let outcome = Outcome::Cancelled(process.kill()?);
+                    on_outcome(index, &outcome);
+                    outcomes[index] = Some(outcome);
+                }
+            }
+        }
+        if !progressed {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    Ok(outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(index, outcome)| {
+            outcome.unwrap_or_else(|| {
+                on_outcome(index, &Outcome::Skipped);
+                Outcome::Skipped
+            })
+        })
+        .collect())
+}
+
+fn start_next(
+    deno: &Deno,
+    invocations: &[Invocation],
+    lane: &[usize],
+    next: &mut usize,
+) -> Result<Option<(usize, Running)>> {
+    let Some(&index) = lane.get(*next) else {
+        return Ok(None);
+    };
+    *next += 1;
+    Ok(Some((index, deno.spawn(&invocations[index])?)))
+}

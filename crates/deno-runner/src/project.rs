@@ -1,0 +1,383 @@
+//! A Deno project on disk: its directory and its `deno.json` / `deno.jsonc`.
+
+use std::collections::BTreeMap;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::Deserialize;
+
+/// Config file names, in the order Deno itself looks for them.
+pub const CONFIG_FILE_NAMES: [&str; 2] = ["deno.json", "deno.jsonc"];
+
+/// Why a project could not be opened. Callers branch on `NoConfig` (for example to
+/// suggest `--project`), the rest are reported as they are.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// The directory does not exist or is not a directory.
+    #[error("project directory {0} does not exist or is not a directory")]
+    NotADirectory(Utf8PathBuf),
+    /// Neither deno.json nor deno.jsonc is in the directory.
+    #[error(
+        "no deno.json or deno.jsonc in {0}: point --project at the directory of a Deno project"
+    )]
+    NoConfig(Utf8PathBuf),
+    /// The config file could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The config file.
+        path: Utf8PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The config file is not valid JSONC, or a field has the wrong type.
+    #[error("{path}:{line}:{column}: {message}")]
+    Malformed {
+        /// The config file.
+        path: Utf8PathBuf,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// What is wrong there.
+        message: String,
+    },
+}
+
+/// A Deno project: a directory holding a config file.
+#[derive(Debug, Clone)]
+pub struct DenoProject {
+    dir: Utf8PathBuf,
+    config_path: Utf8PathBuf,
+    config: DenoConfig,
+}
+
+impl DenoProject {
+    /// Opens the project in `dir`, reading `deno.json` or else `deno.jsonc`.
+    pub fn open(dir: &Utf8Path) -> Result<Self, ProjectError> {
+        if !dir.is_dir() {
+            return Err(ProjectError::NotADirectory(dir.to_owned()));
+        }
+        let config_path = CONFIG_FILE_NAMES
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|path| path.is_file())
+            .ok_or_else(|| ProjectError::NoConfig(dir.to_owned()))?;
+        let text = std::fs::read_to_string(&config_path).map_err(|source| ProjectError::Read {
+            path: config_path.clone(),
+            source,
+        })?;
+        let config = DenoConfig::parse(&text).map_err(|error| ProjectError::Malformed {
+            path: config_path.clone(),
+            line: error.line,
+            column: error.column,
+            message: error.message,
+        })?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            config_path,
+            config,
+        })
+    }
+
+    /// The project directory, where deno runs.
+    pub fn dir(&self) -> &Utf8Path {
+        &self.dir
+    }
+
+    /// The config file that was read.
+    pub fn config_path(&self) -> &Utf8Path {
+        &self.config_path
+    }
+
+    /// The parsed config.
+    pub fn config(&self) -> &DenoConfig {
+        &self.config
+    }
+
+    /// The lockfile deno uses for this project, or `None` when locking is off.
+    pub fn lockfile(&self) -> Option<Utf8PathBuf> {
+        match &self.config.lock {
+            None | Some(Lock::Enabled(true)) => Some(self.dir.join("deno.lock")),
+            Some(Lock::Enabled(false)) => None,
+            Some(Lock::Path(path))
+            | Some(Lock::Detailed {
+                path: Some(path), ..
+            }) => Some(self.dir.join(path)),
+            Some(Lock::Detailed { path: None, .. }) => Some(self.dir.join("deno.lock")),
+        }
+    }
+}
+
+/// The fields of deno.json(c) that the tasks use. Unknown fields are ignored, as deno
+/// itself accepts many more.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DenoConfig {
+    /// Package name, e.g. `@kato/kato`.
+    pub name: Option<String>,
+    /// Package version, e.g. `0.1.0`; the release version.
+    pub version: Option<String>,
+    /// `deno task` definitions.
+    #[serde(default)]
+    pub tasks: BTreeMap<String, Task>,
+    /// The module or modules the package exports.
+    pub exports: Option<Exports>,
+    /// Paths excluded from every subcommand.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Lockfile setting.
+    pub lock: Option<Lock>,
+    /// Named permission sets (`-P=<name>`), by name.
+    #[serde(default)]
+    pub permissions: BTreeMap<String, PermissionSet>,
+}
+
+/// A `deno task` definition: a command string or the object form.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Task {
+    /// `"ci": "deno fmt --check && ..."`.
+    Command(String),
+    /// `"ci": { "command": "...", "description": "...", "dependencies": [...] }`.
+    Detailed {
+        /// The command, absent for a task that only runs its dependencies.
+        command: Option<String>,
+        /// What the task is for.
+        description: Option<String>,
+        /// Tasks that run first.
+        #[serde(default)]
+        dependencies: Vec<String>,
+    },
+}
+
+impl Task {
+    /// The shell command the task runs, if it has one.
+    pub fn command(&self) -> Option<&str> {
+        match self {
+            Task::Command(command) => Some(command),
+            Task::Detailed { command, .. } => command.as_deref(),
+        }
+    }
+}
+
+/// The `exports` field: one module or a map of entry names to modules.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Exports {
+    /// `"exports": "./main.ts"`.
+    Single(String),
+    /// `"exports": { ".": "./mod.ts", "./cli": "./cli.ts" }`.
+    Map(BTreeMap<String, String>),
+}
+
+impl Exports {
+    /// The module exported as the package root (`"."`), if any.
+    pub fn root(&self) -> Option<&str> {
+        match self {
+            Exports::Single(module) => Some(module),
+            Exports::Map(map) => map.get(".").map(String::as_str),
+        }
+    }
+}
+
+/// The `lock` field.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Lock {
+    /// `"lock": true` / `false`.
+    Enabled(bool),
+    /// `"lock": "./other.lock"`.
+    Path(String),
+    /// `"lock": { "path": "...", "frozen": true }`.
+    Detailed {
+        /// Lockfile path relative to the project.
+        path: Option<String>,
+        /// Whether `--frozen` is the default.
+        #[serde(default)]
+        frozen: bool,
+    },
+}
+
+/// One named permission set of the `permissions` field.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionSet {
+    /// Grants everything: what a release must never use.
+    pub all: Option<bool>,
+    /// File system reads.
+    pub read: Option<Permission>,
+    /// File system writes.
+    pub write: Option<Permission>,
+    /// Network access.
+    pub net: Option<Permission>,
+    /// Environment variables.
+    pub env: Option<Permission>,
+    /// Subprocesses.
+    pub run: Option<Permission>,
+    /// System information.
+    pub sys: Option<Permission>,
+    /// Foreign function interface.
+    pub ffi: Option<Permission>,
+    /// Dynamic imports from remote hosts.
+    pub import: Option<Permission>,
+}
+
+/// One kind of permission in a set.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Permission {
+    /// `true` grants all of the kind, `false` none.
+    Flag(bool),
+    /// Grants these values only.
+    List(Vec<String>),
+    /// The long form with allow, deny and ignore lists.
+    Detailed {
+        /// Allowed values (`true` for all).
+        allow: Option<Box<Permission>>,
+        /// Denied values.
+        deny: Option<Box<Permission>>,
+        /// Values that are silently refused.
+        ignore: Option<Box<Permission>>,
+    },
+}
+
+/// A parse error with its 1-based position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigSyntaxError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl DenoConfig {
+    /// Parses deno.json(c) text: comments and trailing commas are allowed, as deno allows
+    /// them in both file names.
+    pub fn parse(text: &str) -> Result<Self, ConfigSyntaxError> {
+        let options = jsonc_parser::ParseOptions::default();
+        let config: Option<DenoConfig> = jsonc_parser::parse_to_serde_value(text, &options)
+            .map_err(|error| ConfigSyntaxError {
+                line: error.line_display(),
+                column: error.column_display(),
+                message: error.kind().to_string(),
+            })?;
+        config.ok_or_else(|| ConfigSyntaxError {
+            line: 1,
+            column: 1,
+            message: "the file is empty; it must hold a JSON object".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_jsonc_with_comments_and_trailing_commas() {
+        let text = r#"{
+  // the package
+  "name": "@kato/kato",
+  "version": "0.1.0", /* released */
+  "exports": "./main.ts",
+  "tasks": {
+    "ci": "deno fmt --check && deno lint",
+    "dev": { "command": "deno run main.ts", "description": "run it", },
+  },
+  "exclude": ["dist/",],
+  "lock": { "path": "./deno.lock", "frozen": true },
+  "permissions": {
+    "default": { "read": ["/etc/kato"], "write": false, "env": true },
+  },
+}"#;
+        let config = DenoConfig::parse(text).unwrap();
+        assert_eq!(config.name.as_deref(), Some("@kato/kato"));
+        assert_eq!(config.version.as_deref(), Some("0.1.0"));
+        assert_eq!(config.exports.unwrap().root(), Some("./main.ts"));
+        assert_eq!(
+            config.tasks["ci"].command(),
+            Some("deno fmt --check && deno lint")
+        );
+        assert_eq!(config.tasks["dev"].command(), Some("deno run main.ts"));
+        assert_eq!(config.exclude, vec!["dist/"]);
+        assert_eq!(
+            config.lock,
+            Some(Lock::Detailed {
+                path: Some("./deno.lock".into()),
+                frozen: true
+            })
+        );
+        let set = &config.permissions["default"];
+        assert_eq!(set.read, Some(Permission::List(vec!["/etc/kato".into()])));
+        assert_eq!(set.write, Some(Permission::Flag(false)));
+        assert_eq!(set.env, Some(Permission::Flag(true)));
+        assert_eq!(set.net, None);
+    }
+
+    #[test]
+    fn exports_map_root() {
+        let config =
+            DenoConfig::parse(r#"{"exports": {".": "./mod.ts", "./cli": "./cli.ts"}}"#).unwrap();
+        assert_eq!(config.exports.unwrap().root(), Some("./mod.ts"));
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let error = DenoConfig::parse("{\n  \"name\": \"x\"\n  \"version\": ,\n}").unwrap_err();
+        assert_eq!((error.line, error.column), (3, 14), "{error:?}");
+    }
+
+    #[test]
+    fn unterminated_object_is_an_error() {
+        let error = DenoConfig::parse("{\n  \"name\": \"x\",\n").unwrap_err();
+        assert_eq!(error.line, 3, "{error:?}");
+    }
+
+    #[test]
+    fn wrong_type_names_position() {
+        let error = DenoConfig::parse("{\n  \"version\": 1\n}").unwrap_err();
+        assert_eq!(error.line, 2, "{error:?}");
+        assert!(error.message.contains("string"), "{error:?}");
+    }
+
+    #[test]
+    fn unknown_permission_kind_is_refused() {
+        let error =
+            DenoConfig::parse("{\"permissions\": {\"default\": {\"raed\": true}}}").unwrap_err();
+        assert!(error.message.contains("raed"), "{error:?}");
+    }
+
+    #[test]
+    fn empty_file_is_an_error() {
+        let error = DenoConfig::parse("  \n").unwrap_err();
+        assert!(error.message.contains("empty"), "{error:?}");
+    }
+
+    #[test]
+    fn open_reports_missing_config_with_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = Utf8Path::from_path(dir.path()).unwrap();
+        let error = DenoProject::open(dir).unwrap_err();
+        assert!(matches!(error, ProjectError::NoConfig(_)));
+        assert!(error.to_string().contains(dir.as_str()));
+    }
+
+    #[test]
+    fn open_prefers_deno_json_and_reports_malformed_with_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = Utf8Path::from_path(dir.path()).unwrap();
+        std::fs::write(dir.join("deno.jsonc"), "{ \"version\": \"1.0.0\" }").unwrap();
+        let project = DenoProject::open(dir).unwrap();
+        assert_eq!(project.config_path(), dir.join("deno.jsonc"));
+        assert_eq!(project.lockfile(), Some(dir.join("deno.lock")));
+
+        std::fs::write(dir.join("deno.json"), "{\n  \"name\": @\n}").unwrap();
+        let error = DenoProject::open(dir).unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!("{}:2:11: ", dir.join("deno.json"))),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,78 @@
+//! `cargo xtask ci`: the runbook's quality gate (`deno task ci`), with the gates run
+//! side by side.
+
+mod report;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Result;
+use camino::Utf8Path;
+use deno_runner::{GateResult, Verdict, quality_gates, run_gates};
+use github_actions::Actions;
+
+use crate::context;
+
+/// Run deno fmt --check, lint, check --frozen and test --frozen on the project.
+///
+/// Gates run side by side; each gate's output is printed whole, in the runbook's
+/// order, followed by a summary table. Exit status 0 only when every gate passed,
+/// 1 when one failed, 2 when the project or deno could not be used.
+///
+/// The test gate runs with --no-check: deno check already type-checks every module,
+/// test files included.
+///
+/// Inside GitHub Actions (GITHUB_ACTIONS=true) each gate's output is a log group,
+/// problems become ::error annotations at their file and line, and the summary is
+/// appended to $GITHUB_STEP_SUMMARY.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Stop the other gates as soon as one fails.
+    #[arg(long)]
+    fail_fast: bool,
+
+    /// Print the summary as JSON on stdout (gate output then goes to stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
+    let started = Instant::now();
+    let project = context::open_project(project)?;
+    let deno = context::deno()?;
+    let actions = Actions::from_env();
+    let plan = quality_gates(&project);
+
+    let mut log = report::GateLog::new(&plan, args.json, actions.as_ref());
+    let results = run_gates(&deno, &project, &plan, args.fail_fast, |index, result| {
+        log.finished(index, result)
+    })?;
+    log.finish();
+
+    let summary = report::Summary {
+        project: project.dir(),
+        deno: &deno,
+        results: &results,
+        total: started.elapsed(),
+    };
+    if let Some(actions) = &actions {
+        report::annotate(actions, &results, args.json)?;
+        actions.append_summary(&summary.markdown())?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary.json())?);
+    } else {
+        print!("{}", summary.table());
+    }
+    std::io::stdout().flush()?;
+    Ok(exit_code(&results))
+}
+
+fn exit_code(results: &[GateResult]) -> ExitCode {
+    if results.iter().all(|r| r.verdict == Verdict::Passed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

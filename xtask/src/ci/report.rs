@@ -1,0 +1,292 @@
+//! What `cargo xtask ci` shows: each gate's output in order as gates finish, the
+//! summary as a table, Markdown or JSON, and GitHub annotations.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Result;
+use camino::Utf8Path;
+use deno_runner::{Deno, GatePlan, GateResult, Verdict};
+use github_actions::{Actions, Annotation, END_GROUP, Level, group};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+/// Prints gate outputs in plan order, each as soon as it and every gate before it have
+/// finished, with a spinner naming the gates still running on a terminal.
+pub struct GateLog {
+    names: Vec<&'static str>,
+    pending: Vec<Option<GateResult>>,
+    next: usize,
+    to_stderr: bool,
+    groups: bool,
+    spinner: ProgressBar,
+}
+
+impl GateLog {
+    /// `to_stderr` when stdout is reserved for JSON; `actions` folds each gate into a
+    /// log group.
+    pub fn new(plan: &GatePlan, to_stderr: bool, actions: Option<&Actions>) -> Self {
+        let names: Vec<_> = plan.gates.iter().map(|g| g.name).collect();
+        let spinner = if actions.is_some() {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new_spinner()
+        };
+        spinner.set_style(
+            ProgressStyle::with_template("{spinner} running {msg} [{elapsed}]")
+                .expect("the template is valid"),
+        );
+        spinner.enable_steady_tick(Duration::from_millis(100));
+        let log = Self {
+            pending: vec![None; names.len()],
+            names,
+            next: 0,
+            to_stderr,
+            groups: actions.is_some(),
+            spinner,
+        };
+        log.update_spinner();
+        log
+    }
+
+    /// Records a finished gate and prints what is now in order.
+    pub fn finished(&mut self, index: usize, result: &GateResult) {
+        self.pending[index] = Some(result.clone());
+        self.update_spinner();
+        while let Some(Some(result)) = self.pending.get(self.next) {
+            let text = self.render(result);
+            self.spinner.suspend(|| self.write(&text));
+            self.next += 1;
+        }
+    }
+
+    /// Removes the spinner.
+    pub fn finish(&self) {
+        self.spinner.finish_and_clear();
+    }
+
+    fn update_spinner(&self) {
+        let running: Vec<&str> = self
+            .names
+            .iter()
+            .zip(&self.pending)
+            .filter(|(_, done)| done.is_none())
+            .map(|(name, _)| *name)
+            .collect();
+        self.spinner.set_message(running.join(", "));
+    }
+
+    fn render(&self, result: &GateResult) -> String {
+        let title = format!(
+            "{}: {} ({}, {:.2}s)",
+            result.gate.name,
+            result.gate.invocation,
+            result.verdict.as_str(),
+            result.duration.as_secs_f64()
+        );
+        let mut text = if self.groups {
+            group(&title)
+        } else {
+            format!("── {title} ──")
+        };
+        text.push('\n');
+        text.push_str(&result.output);
+        if !result.output.is_empty() && !result.output.ends_with('\n') {
+            text.push('\n');
+        }
+        if self.groups {
+            text.push_str(END_GROUP);
+            text.push('\n');
+        }
+        text
+    }
+
+    fn write(&self, text: &str) {
+        // A closed stdout (`| head`) must not abort the gates; the exit code still tells.
+        let _ = if self.to_stderr {
+            std::io::stderr().write_all(text.as_bytes())
+        } else {
+            std::io::stdout().write_all(text.as_bytes())
+        };
+    }
+}
+
+/// Everything the summary shows.
+pub struct Summary<'a> {
+    pub project: &'a Utf8Path,
+    pub deno: &'a Deno,
+    pub results: &'a [GateResult],
+    pub total: Duration,
+}
+
+impl Summary<'_> {
+    fn passed(&self) -> bool {
+        self.results.iter().all(|r| r.verdict == Verdict::Passed)
+    }
+
+    fn failed(&self) -> Vec<&GateResult> {
+        self.results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Failed)
+            .collect()
+    }
+
+    /// The terminal table and verdict.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\n{:<6}  {:<9}  {:>7}  command",
+            "gate", "result", "seconds"
+        );
+        for result in self.results {
+            let _ = writeln!(
+                out,
+                "{:<6}  {:<9}  {:>7.2}  {}",
+                result.gate.name,
+                result.verdict.as_str(),
+                result.duration.as_secs_f64(),
+                result.gate.invocation
+            );
+        }
+        for hint in self.hints() {
+            let _ = writeln!(out, "\n{hint}");
+        }
+        let _ = writeln!(out, "\n{}", self.verdict());
+        out
+    }
+
+    /// The GitHub step summary.
+    pub fn markdown(&self) -> String {
+        let mut out = String::from(
+            "### cargo xtask ci\n\n| gate | result | seconds | command |\n| --- | --- | ---: | --- |\n",
+        );
+        for result in self.results {
+            let mark = match result.verdict {
+                Verdict::Passed => "✅ passed",
+                Verdict::Failed => "❌ failed",
+                Verdict::Cancelled => "⏹ cancelled",
+                Verdict::Skipped => "⏭ skipped",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {mark} | {:.2} | `{}` |",
+                result.gate.name,
+                result.duration.as_secs_f64(),
+                result.gate.invocation
+            );
+        }
+        for hint in self.hints() {
+            let _ = writeln!(out, "\n{hint}");
+        }
+        let _ = writeln!(out, "\n{}\n", self.verdict());
+        out
+    }
+
+    /// The machine-readable summary (`--json`).
+    pub fn json(&self) -> serde_json::Value {
+        let gates: Vec<_> = self
+            .results
+            .iter()
+            .map(|result| {
+                json!({
+                    "name": result.gate.name,
+                    "command": result.gate.invocation.to_string(),
+                    "result": result.verdict.as_str(),
+                    "exit_code": result.exit_code,
+                    "seconds": round_ms(result.duration),
+                    "stale_lockfile": result.stale_lockfile,
+                    "diagnostics": result.diagnostics.iter().map(|d| json!({
+                        "file": d.file,
+                        "line": d.line,
+                        "column": d.column,
+                        "message": d.message,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "passed": self.passed(),
+            "project": self.project,
+            "deno": { "version": self.deno.version().to_string(), "path": self.deno.path() },
+            "seconds": round_ms(self.total),
+            "gates": gates,
+        })
+    }
+
+    fn hints(&self) -> Vec<String> {
+        self.results
+            .iter()
+            .filter_map(|r| r.stale_lockfile.as_ref().map(|lock| (r, lock)))
+            .map(|(result, lock)| {
+                format!(
+                    "{}: the lockfile {lock} is out of date with the project's dependencies. \
+                     Run `deno install` in {} to update it, review the change and commit it.",
+                    result.gate.name, self.project
+                )
+            })
+            .collect()
+    }
+
+    fn verdict(&self) -> String {
+        let failed = self.failed();
+        let total = self.total.as_secs_f64();
+        if self.passed() {
+            return format!("ci passed: {} gates in {total:.2}s", self.results.len());
+        }
+        let names: Vec<String> = failed
+            .iter()
+            .map(|r| format!("{} (`{}`)", r.gate.name, r.gate.invocation))
+            .collect();
+        format!(
+            "ci failed in {total:.2}s: {} of {} gates failed: {}",
+            failed.len(),
+            self.results.len(),
+            names.join(", ")
+        )
+    }
+}
+
+/// `::error` annotations for every located problem and every stale lockfile.
+/// They go to stderr when stdout is reserved for JSON: the runner reads both.
+pub fn annotate(actions: &Actions, results: &[GateResult], to_stderr: bool) -> Result<()> {
+    let mut out = String::new();
+    for result in results {
+        let title = format!("deno {}", result.gate.invocation.subcommand.as_str());
+        for diagnostic in &result.diagnostics {
+            let annotation = Annotation {
+                level: Level::Error,
+                file: Some(actions.annotation_path(&diagnostic.file).to_owned()),
+                line: Some(diagnostic.line),
+                end_line: None,
+                column: diagnostic.column,
+                title: Some(title.clone()),
+                message: diagnostic.message.clone(),
+            };
+            let _ = writeln!(out, "{annotation}");
+        }
+        if let Some(lock) = &result.stale_lockfile {
+            let annotation = Annotation {
+                level: Level::Error,
+                file: Some(actions.annotation_path(lock).to_owned()),
+                line: Some(1),
+                end_line: None,
+                column: None,
+                title: Some(title),
+                message: "the lockfile is out of date: run `deno install` and commit it".into(),
+            };
+            let _ = writeln!(out, "{annotation}");
+        }
+    }
+    if to_stderr {
+        std::io::stderr().write_all(out.as_bytes())?;
+    } else {
+        std::io::stdout().write_all(out.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn round_ms(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,48 @@
+//! What every task starts from: the repository, the Deno project, the pinned deno.
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+use deno_runner::{Deno, DenoProject, Locator, Origin, pin};
+
+/// The repository root: the workspace that holds this crate.
+pub fn repo_root() -> &'static Utf8Path {
+    Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in a workspace directory")
+}
+
+/// The project named by `--project`, else the embedded example.
+pub fn open_project(project: Option<&Utf8Path>) -> Result<DenoProject> {
+    let dir: Utf8PathBuf = match project {
+        Some(dir) => dir.to_owned(),
+        None => repo_root().join("examples/kato"),
+    };
+    let dir = if dir.is_absolute() {
+        dir
+    } else {
+        current_dir()?.join(dir)
+    };
+    Ok(DenoProject::open(&dir)?)
+}
+
+/// The deno of the repository's pin, located or provisioned; notes go to stderr.
+pub fn deno() -> Result<Deno> {
+    let pin_file = repo_root().join(pin::PIN_FILE);
+    let pin = pin::read_pin(&pin_file)?;
+    let located = Locator::from_env(pin)?
+        .locate()
+        .context("cannot find or provision deno")?;
+    for note in &located.notes {
+        eprintln!("note: {note}");
+    }
+    if located.origin == Origin::EnvVar {
+        eprintln!("using deno {} from $DENO", located.deno.version());
+    }
+    Ok(located.deno)
+}
+
+fn current_dir() -> Result<Utf8PathBuf> {
+    let dir = std::env::current_dir().context("cannot read the current directory")?;
+    Utf8PathBuf::from_path_buf(dir)
+        .map_err(|dir| anyhow::anyhow!("the current directory {dir:?} is not UTF-8"))
+}

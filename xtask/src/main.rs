@@ -1,0 +1,48 @@
+//! `cargo xtask`: kato's CI/CD tasks. Each task's flow is one function in its module;
+//! the work is done by the crates under `crates/`.
+
+mod ci;
+mod context;
+
+use std::process::ExitCode;
+
+use camino::Utf8PathBuf;
+use clap::{Parser, Subcommand};
+
+/// kato's CI/CD tasks, run the same way on a laptop and in GitHub Actions.
+///
+/// Tasks run on the Deno project in examples/kato unless --project names another.
+/// deno is the version pinned in .dvmrc: taken from $DENO, from PATH when it is that
+/// version, or provisioned once through npm into a cache ($XTASK_CACHE_DIR, else the
+/// user cache directory).
+///
+/// Exit status: 0 success, 1 a check failed, 2 bad input or environment.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
+struct Cli {
+    /// The Deno project directory (holding deno.json or deno.jsonc).
+    #[arg(long, global = true, value_name = "DIR", env = "XTASK_PROJECT")]
+    project: Option<Utf8PathBuf>,
+
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    Ci(ci::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.task {
+        Task::Ci(args) => ci::run(cli.project.as_deref(), args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
