@@ -20,8 +20,8 @@ use crate::context;
 /// order, followed by a summary table. Exit status 0 only when every gate passed,
 /// 1 when one failed, 2 when the project or deno could not be used.
 ///
-/// The test gate runs with --no-check: deno check already type-checks every module,
-/// test files included.
+/// The test gate runs with --no-check, since deno check already type-checks every
+/// module, test files included, and with --parallel, one worker per core.
 ///
 /// Inside GitHub Actions (GITHUB_ACTIONS=true) each gate's output is a log group,
 /// problems become ::error annotations at their file and line, and the summary is

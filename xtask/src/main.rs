@@ -1,6 +1,7 @@
 //! `cargo xtask`: kato's CI/CD tasks. Each task's flow is one function in its module;
 //! the work is done by the crates under `crates/`.
 
+mod bench;
 mod ci;
 mod context;
 
@@ -31,12 +32,14 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Task {
     Ci(ci::Args),
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.task {
         Task::Ci(args) => ci::run(cli.project.as_deref(), args),
+        Task::Bench(args) => bench::run(cli.project.as_deref(), args),
     };
     match result {
         Ok(code) => code,

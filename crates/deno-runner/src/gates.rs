@@ -36,9 +36,11 @@ pub struct GatePlan {
 /// test gate runs with `--no-check` instead of type-checking the same files a second
 /// time; a type error still fails the run, through the check gate.
 ///
-/// Lanes, measured on 2 cores: fmt and lint take a fraction of a second each, check
-/// and test take the rest and contend for the same cores, so fmt, lint and check share
-/// one lane and test runs beside them.
+/// Measured on 2 cores with warm deno caches: fmt, lint and (cached) check take about
+/// 12 ms each, while test takes about 50 ms per test module, because deno starts a
+/// worker for each. So fmt, lint and check share one lane, test runs beside them, and
+/// test runs its modules in parallel workers (`--parallel`, 0.53 s -> 0.34 s on
+/// examples/kato). With cold caches, check is the long pole and test still overlaps it.
 pub fn quality_gates(project: &DenoProject) -> GatePlan {
     let dir = project.dir();
     let frozen = project.lockfile().is_some();
@@ -62,7 +64,8 @@ pub fn quality_gates(project: &DenoProject) -> GatePlan {
                 &TestOptions {
                     frozen,
                     no_check: true,
-                    ..TestOptions::default()
+                    parallel: true,
+                    coverage_dir: None,
                 },
             ),
         },
@@ -196,7 +199,7 @@ mod tests {
         assert_eq!(plan.gates[2].invocation.to_string(), "deno check --frozen");
         assert_eq!(
             plan.gates[3].invocation.to_string(),
-            "deno test --frozen --no-check"
+            "deno test --frozen --no-check --parallel"
         );
     }
 

@@ -1,0 +1,275 @@
+//! `cargo xtask ci` with the real deno on copies of examples/kato: it passes on the
+//! example and fails, naming the gate, on each kind of breakage.
+
+mod support;
+
+use serde_json::Value;
+use support::{Project, xtask};
+
+fn gate_results(summary: &Value) -> Vec<(String, String)> {
+    summary["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap().to_owned(),
+                g["result"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn expect(results: &[(&str, &str)]) -> Vec<(String, String)> {
+    results
+        .iter()
+        .map(|(n, r)| (n.to_string(), r.to_string()))
+        .collect()
+}
+
+#[test]
+fn passes_on_the_example_project() {
+    let run = xtask(&["ci"]).run();
+    assert_eq!(run.code, 0, "{}", run.all());
+    for gate in ["fmt", "lint", "check", "test"] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.starts_with(gate) && l.contains("passed")),
+            "no passed row for {gate}:\n{}",
+            run.stdout
+        );
+    }
+    assert!(run.stdout.contains("ci passed: 4 gates"), "{}", run.stdout);
+    // Gate output comes whole, in runbook order, under headers.
+    let headers: Vec<usize> = ["── fmt:", "── lint:", "── check:", "── test:"]
+        .iter()
+        .map(|h| run.stdout.find(h).unwrap_or_else(|| panic!("{h} missing")))
+        .collect();
+    assert!(headers.windows(2).all(|w| w[0] < w[1]), "{}", run.stdout);
+    assert!(run.stdout.contains(" passed | 0 failed"), "{}", run.stdout);
+}
+
+#[test]
+fn json_summary_on_stdout_only() {
+    let project = Project::copy_example();
+    let run = xtask(&["ci", "--json"]).project(&project).run();
+    assert_eq!(run.code, 0, "{}", run.all());
+    let summary: Value = serde_json::from_str(&run.stdout).expect("stdout is one JSON document");
+    assert_eq!(summary["passed"], true);
+    assert_eq!(
+        gate_results(&summary),
+        expect(&[
+            ("fmt", "passed"),
+            ("lint", "passed"),
+            ("check", "passed"),
+            ("test", "passed")
+        ])
+    );
+    assert!(summary["gates"][3]["seconds"].as_f64().unwrap() > 0.0);
+    assert_eq!(summary["deno"]["version"], support::pinned_deno_version());
+}
+
+#[test]
+fn formatting_error_fails_the_fmt_gate() {
+    let project = Project::copy_example();
+    project.write("src/badly_formatted.ts", "export const   spaced = 1;\n");
+    let run = xtask(&["ci", "--json"]).project(&project).run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        gate_results(&summary),
+        expect(&[
+            ("fmt", "failed"),
+            ("lint", "passed"),
+            ("check", "passed"),
+            ("test", "passed")
+        ])
+    );
+    let diagnostic = &summary["gates"][0]["diagnostics"][0];
+    assert!(
+        diagnostic["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("src/badly_formatted.ts")
+    );
+    assert_eq!(diagnostic["line"], 1);
+}
+
+#[test]
+fn lint_error_fails_the_lint_gate_and_is_named() {
+    let project = Project::copy_example();
+    project.write(
+        "src/lint_error.ts",
+        "export function two(): number {\n  const unused = 1;\n  return 2;\n}\n",
+    );
+    let run = xtask(&["ci"]).project(&project).run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("1 of 4 gates failed: lint (`deno lint`)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("no-unused-vars"), "{}", run.stdout);
+}
+
+#[test]
+fn type_error_fails_the_check_gate_with_annotations_in_github_actions() {
+    let project = Project::copy_example();
+    project.write("src/type_error.ts", "export const n: number = \"s\";\n");
+    let summary_file = project.path().join("step-summary.md");
+    let run = xtask(&["ci"])
+        .project(&project)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", project.path().as_str())
+        .env("GITHUB_STEP_SUMMARY", summary_file.as_str())
+        .run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("::error file=src/type_error.ts,line=1,col=14,title=deno check::TS2322"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("::group::check: deno check --frozen (failed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.matches("::endgroup::").count(),
+        4,
+        "{}",
+        run.stdout
+    );
+    let markdown = std::fs::read_to_string(summary_file).unwrap();
+    assert!(markdown.contains("| check | ❌ failed |"), "{markdown}");
+    assert!(markdown.contains("| test | ✅ passed |"), "{markdown}");
+}
+
+#[test]
+fn failing_test_fails_the_test_gate() {
+    let project = Project::copy_example();
+    project.write(
+        "src/failing_test.ts",
+        "Deno.test(\"fails on purpose\", () => {\n  throw new Error(\"expected failure\");\n});\n",
+    );
+    let run = xtask(&["ci", "--json"]).project(&project).run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        gate_results(&summary),
+        expect(&[
+            ("fmt", "passed"),
+            ("lint", "passed"),
+            ("check", "passed"),
+            ("test", "failed")
+        ])
+    );
+    let message = summary["gates"][3]["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        message,
+        "test \"fails on purpose\" failed: Error: expected failure"
+    );
+}
+
+#[test]
+fn modified_lockfile_fails_frozen_gates_and_says_so() {
+    let project = Project::copy_example();
+    let mut lock: Value = serde_json::from_str(&project.read("deno.lock")).unwrap();
+    lock["specifiers"] = serde_json::json!({});
+    project.write("deno.lock", &serde_json::to_string_pretty(&lock).unwrap());
+    let run = xtask(&["ci"]).project(&project).run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("check: the lockfile")
+            && run
+                .stdout
+                .contains("is out of date with the project's dependencies"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("check (`deno check --frozen`)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn fail_fast_stops_the_other_gates() {
+    let project = Project::copy_example();
+    project.write("src/badly_formatted.ts", "export const   spaced = 1;\n");
+    let run = xtask(&["ci", "--json", "--fail-fast"])
+        .project(&project)
+        .run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+    let results = gate_results(&summary);
+    assert_eq!(results[0], ("fmt".into(), "failed".into()));
+    assert_eq!(results[1], ("lint".into(), "skipped".into()));
+    assert_eq!(results[2], ("check".into(), "skipped".into()));
+    assert_ne!(results[3].1, "failed");
+}
+
+#[test]
+fn no_config_names_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = camino::Utf8Path::from_path(dir.path()).unwrap();
+    let run = xtask(&["ci", "--project", dir.as_str()]).run();
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains(&format!("no deno.json or deno.jsonc in {dir}")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn malformed_config_names_path_line_and_column() {
+    let project = Project::copy_example();
+    project.write(
+        "deno.json",
+        "{\n  \"name\": \"@kato/kato\",\n  \"version\" \"0.1.0\"\n}\n",
+    );
+    let run = xtask(&["ci"]).project(&project).run();
+    assert_eq!(run.code, 2, "{}", run.all());
+    let expected = format!("{}:3:13: ", project.path().join("deno.json"));
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+}
+
+#[test]
+fn missing_project_directory_is_an_error() {
+    let run = xtask(&["ci", "--project", "/no/such/kato"]).run();
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("/no/such/kato does not exist"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn deno_that_cannot_be_found_or_provisioned_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = camino::Utf8Path::from_path(dir.path()).unwrap();
+    let run = xtask(&["ci"])
+        .env("PATH", dir.as_str())
+        .env("XTASK_CACHE_DIR", dir.join("cache").as_str())
+        .env_remove("DENO")
+        .run();
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("cannot find or provision deno")
+            && run
+                .stderr
+                .contains("npm, which would install it, is not on PATH"),
+        "{}",
+        run.stderr
+    );
+}

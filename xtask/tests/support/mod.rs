@@ -1,0 +1,124 @@
+//! Running the built `cargo xtask` binary on temporary copies of examples/kato.
+
+#![allow(dead_code)] // Each test file uses its own part of this module.
+
+use std::process::Command;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// The repository root.
+pub fn repo_root() -> &'static Utf8Path {
+    Utf8Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+/// The version in `.dvmrc`.
+pub fn pinned_deno_version() -> String {
+    std::fs::read_to_string(repo_root().join(".dvmrc"))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+/// A temporary Deno project, removed when dropped.
+pub struct Project {
+    _dir: tempfile::TempDir,
+    path: Utf8PathBuf,
+}
+
+impl Project {
+    /// A copy of examples/kato.
+    pub fn copy_example() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8Path::from_path(dir.path()).unwrap().join("kato");
+        copy_tree(&repo_root().join("examples/kato"), &path);
+        Self { _dir: dir, path }
+    }
+
+    pub fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+
+    pub fn write(&self, relative: &str, contents: &str) {
+        let path = self.path.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path.join(relative)).unwrap()
+    }
+}
+
+fn copy_tree(from: &Utf8Path, to: &Utf8Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in from.read_dir_utf8().unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A `cargo xtask` command line to run.
+pub struct Xtask {
+    command: Command,
+}
+
+/// `cargo xtask <args>`, outside GitHub Actions whatever the environment of the test.
+pub fn xtask(args: &[&str]) -> Xtask {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.args(args);
+    for name in [
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_OUTPUT",
+        "GITHUB_WORKSPACE",
+        "XTASK_PROJECT",
+    ] {
+        command.env_remove(name);
+    }
+    Xtask { command }
+}
+
+impl Xtask {
+    pub fn project(mut self, project: &Project) -> Self {
+        self.command.arg("--project").arg(project.path());
+        self
+    }
+
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.command.env(name, value);
+        self
+    }
+
+    pub fn env_remove(mut self, name: &str) -> Self {
+        self.command.env_remove(name);
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        let output = self.command.output().expect("the xtask binary runs");
+        Run {
+            code: output.status.code().expect("xtask exited on its own"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+}
+
+/// What a run printed and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Both streams, for assertion messages.
+    pub fn all(&self) -> String {
+        format!("--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr)
+    }
+}
