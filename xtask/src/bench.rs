@@ -125,7 +125,7 @@ fn time(cmd: Cmd<'_>) -> Result<Duration> {
 fn median(times: &mut [Duration]) -> Duration {
     times.sort();
     let middle = times.len() / 2;
-    if times.len() % 2 == 0 {
+    if times.len().is_multiple_of(2) {
         (times[middle - 1] + times[middle]) / 2
     } else {
         times[middle]
