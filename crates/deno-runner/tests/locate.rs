@@ -1,3 +1,4 @@
+#![cfg(unix)] // PATHs are built from symlinks to node and npm.
 //! Finding and provisioning the real deno through the real npm, from empty caches.
 //!
 //! These tests need `node` and `npm` on PATH and the npm registry; they fail, saying
