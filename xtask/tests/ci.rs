@@ -20,6 +20,11 @@ fn gate_results(summary: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+#[track_caller]
+fn assert_contains(haystack: &str, needle: &str) {
+    assert!(haystack.contains(needle), "{needle:?} not in:\n{haystack}");
+}
+
 fn expect(results: &[(&str, &str)]) -> Vec<(String, String)> {
     results
         .iter()
@@ -40,14 +45,14 @@ fn passes_on_the_example_project() {
             run.stdout
         );
     }
-    assert!(run.stdout.contains("ci passed: 4 gates"), "{}", run.stdout);
+    assert_contains(&run.stdout, "ci passed: 4 gates");
     // Gate output comes whole, in runbook order, under headers.
     let headers: Vec<usize> = ["── fmt:", "── lint:", "── check:", "── test:"]
         .iter()
         .map(|h| run.stdout.find(h).unwrap_or_else(|| panic!("{h} missing")))
         .collect();
     assert!(headers.windows(2).all(|w| w[0] < w[1]), "{}", run.stdout);
-    assert!(run.stdout.contains(" passed | 0 failed"), "{}", run.stdout);
+    assert_contains(&run.stdout, " passed | 0 failed");
 }
 
 #[test]
@@ -105,13 +110,8 @@ fn lint_error_fails_the_lint_gate_and_is_named() {
     );
     let run = xtask(&["ci"]).project(&project).run();
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(
-        run.stdout
-            .contains("1 of 4 gates failed: lint (`deno lint`)"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("no-unused-vars"), "{}", run.stdout);
+    assert_contains(&run.stdout, "1 of 4 gates failed: lint (`deno lint`)");
+    assert_contains(&run.stdout, "no-unused-vars");
 }
 
 #[test]
@@ -126,11 +126,9 @@ fn type_error_fails_the_check_gate_with_annotations_in_github_actions() {
         .env("GITHUB_STEP_SUMMARY", summary_file.as_str())
         .run();
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(
-        run.stdout
-            .contains("::error file=src/type_error.ts,line=1,col=14,title=deno check::TS2322"),
-        "{}",
-        run.stdout
+    assert_contains(
+        &run.stdout,
+        "::error file=src/type_error.ts,line=1,col=14,title=deno check::TS2322",
     );
     assert!(
         run.stdout
@@ -193,11 +191,7 @@ fn modified_lockfile_fails_frozen_gates_and_says_so() {
         "{}",
         run.stdout
     );
-    assert!(
-        run.stdout.contains("check (`deno check --frozen`)"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "check (`deno check --frozen`)");
 }
 
 #[test]
@@ -222,12 +216,7 @@ fn no_config_names_the_directory() {
     let dir = camino::Utf8Path::from_path(dir.path()).unwrap();
     let run = xtask(&["ci", "--project", dir.as_str()]).run();
     assert_eq!(run.code, 2, "{}", run.all());
-    assert!(
-        run.stderr
-            .contains(&format!("no deno.json or deno.jsonc in {dir}")),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, &format!("no deno.json or deno.jsonc in {dir}"));
 }
 
 #[test]
@@ -240,18 +229,14 @@ fn malformed_config_names_path_line_and_column() {
     let run = xtask(&["ci"]).project(&project).run();
     assert_eq!(run.code, 2, "{}", run.all());
     let expected = format!("{}:3:13: ", project.path().join("deno.json"));
-    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+    assert_contains(&run.stderr, &expected);
 }
 
 #[test]
 fn missing_project_directory_is_an_error() {
     let run = xtask(&["ci", "--project", "/no/such/kato"]).run();
     assert_eq!(run.code, 2, "{}", run.all());
-    assert!(
-        run.stderr.contains("/no/such/kato does not exist"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "/no/such/kato does not exist");
 }
 
 #[test]

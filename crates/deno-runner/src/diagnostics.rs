@@ -63,53 +63,45 @@ fn fmt_diagnostics(lines: &[&str], cwd: &Utf8Path) -> Vec<Diagnostic> {
 
 /// `error[rule]: message` followed by ` --> /p/a.ts:3:9`.
 fn lint_diagnostics(lines: &[&str], cwd: &Utf8Path) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    for (index, line) in lines.iter().enumerate() {
-        let Some(rest) = line.strip_prefix("error[") else {
-            continue;
-        };
-        let Some((rule, message)) = rest.split_once("]: ") else {
-            continue;
-        };
-        let location = lines[index + 1..]
-            .iter()
-            .take(3)
-            .find_map(|l| l.trim_start().strip_prefix("--> "))
-            .and_then(|l| parse_location(l, cwd));
-        if let Some((file, line, column)) = location {
-            found.push(Diagnostic {
-                file,
-                line,
-                column,
-                message: format!("{message} ({rule})"),
-            });
-        }
-    }
-    found
+    headed_diagnostics(lines, cwd, "--> ", |line| {
+        let (rule, message) = line.strip_prefix("error[")?.split_once("]: ")?;
+        Some(format!("{message} ({rule})"))
+    })
 }
 
 /// `TS2322 [ERROR]: message` followed, a few lines on, by `    at file:///p/a.ts:6:7`.
 fn check_diagnostics(lines: &[&str], cwd: &Utf8Path) -> Vec<Diagnostic> {
+    headed_diagnostics(lines, cwd, "at ", |line| {
+        let line = line.strip_prefix("error: ").unwrap_or(line);
+        let (code, message) = line.split_once(" [ERROR]: ")?;
+        code.starts_with("TS").then(|| format!("{code}: {message}"))
+    })
+}
+
+/// Problems whose first line `header` recognises (returning the message) and whose
+/// location is on a later line starting with `marker`, before the next such first line.
+fn headed_diagnostics(
+    lines: &[&str],
+    cwd: &Utf8Path,
+    marker: &str,
+    header: impl Fn(&str) -> Option<String>,
+) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for (index, line) in lines.iter().enumerate() {
-        let line = line.strip_prefix("error: ").unwrap_or(line);
-        let Some((code, message)) = line.split_once(" [ERROR]: ") else {
+        let Some(message) = header(line) else {
             continue;
         };
-        if !code.starts_with("TS") {
-            continue;
-        }
         let location = lines[index + 1..]
             .iter()
-            .take_while(|l| !l.contains(" [ERROR]: "))
-            .find_map(|l| l.trim_start().strip_prefix("at "))
+            .take_while(|l| header(l).is_none())
+            .find_map(|l| l.trim_start().strip_prefix(marker))
             .and_then(|l| parse_location(l, cwd));
         if let Some((file, line, column)) = location {
             found.push(Diagnostic {
                 file,
                 line,
                 column,
-                message: format!("{code}: {message}"),
+                message,
             });
         }
     }

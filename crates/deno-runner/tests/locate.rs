@@ -44,6 +44,15 @@ fn locator(pin: Version, cache_dir: Utf8PathBuf, path_var: Option<OsString>) -> 
     }
 }
 
+/// A locator of `pin` with the cache `dir/cache` and a PATH of only node and npm.
+fn fresh_locator(dir: &Utf8Path, pin: &Version) -> Locator {
+    locator(
+        pin.clone(),
+        dir.join("cache"),
+        Some(path_with_npm_only(dir)),
+    )
+}
+
 fn temp_dir() -> (tempfile::TempDir, Utf8PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = Utf8Path::from_path(dir.path()).unwrap().to_owned();
@@ -63,11 +72,7 @@ fn cache_entries(cache: &Utf8Path) -> Vec<String> {
 fn provisions_from_an_empty_cache_without_deno_on_path_then_reuses_it() {
     let (_guard, dir) = temp_dir();
     let pin = repo_pin();
-    let locator = locator(
-        pin.clone(),
-        dir.join("cache"),
-        Some(path_with_npm_only(&dir)),
-    );
+    let locator = fresh_locator(&dir, &pin);
 
     let first = locator.locate().unwrap();
     assert_eq!(first.origin, Origin::Provisioned);
@@ -87,11 +92,7 @@ fn provisions_from_an_empty_cache_without_deno_on_path_then_reuses_it() {
 fn concurrent_provisioning_leaves_one_working_copy() {
     let (_guard, dir) = temp_dir();
     let pin = repo_pin();
-    let locator = locator(
-        pin.clone(),
-        dir.join("cache"),
-        Some(path_with_npm_only(&dir)),
-    );
+    let locator = fresh_locator(&dir, &pin);
 
     let located: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..3).map(|_| scope.spawn(|| locator.locate())).collect();
@@ -117,13 +118,7 @@ fn a_broken_cached_copy_is_replaced() {
     std::fs::create_dir_all(cached.parent().unwrap()).unwrap();
     std::fs::write(&cached, "").unwrap();
 
-    let located = locator(
-        pin.clone(),
-        dir.join("cache"),
-        Some(path_with_npm_only(&dir)),
-    )
-    .locate()
-    .unwrap();
+    let located = fresh_locator(&dir, &pin).locate().unwrap();
     assert_eq!(located.origin, Origin::Provisioned);
     assert_eq!(located.deno.version(), &pin);
     assert_eq!(cache_entries(&dir.join("cache")), [pin.to_string()]);
@@ -135,13 +130,7 @@ fn deno_on_path_of_another_version_is_named_and_not_used() {
     let pin = repo_pin();
     // The real pinned deno, provisioned, stands on PATH; the locator asks for another
     // real version, which it must provision rather than use the one on PATH.
-    let pinned = locator(
-        pin.clone(),
-        dir.join("cache"),
-        Some(path_with_npm_only(&dir)),
-    )
-    .locate()
-    .unwrap();
+    let pinned = fresh_locator(&dir, &pin).locate().unwrap();
     let other = Version::new(pin.major, pin.minor, pin.patch.saturating_sub(1));
     let mut path = vec![
         pinned
@@ -184,13 +173,7 @@ fn deno_on_path_of_another_version_is_named_and_not_used() {
 fn deno_variable_wins_and_a_bad_one_is_an_error() {
     let (_guard, dir) = temp_dir();
     let pin = repo_pin();
-    let provisioned = locator(
-        pin.clone(),
-        dir.join("cache"),
-        Some(path_with_npm_only(&dir)),
-    )
-    .locate()
-    .unwrap();
+    let provisioned = fresh_locator(&dir, &pin).locate().unwrap();
 
     let mut by_var = locator(pin.clone(), dir.join("unused"), None);
     by_var.deno_var = Some(provisioned.deno.path().to_owned());
