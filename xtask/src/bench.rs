@@ -21,7 +21,8 @@ pub struct Args {
 enum Bench {
     /// `cargo xtask ci` against `deno task ci` on the project, alternating, with a warm
     /// build and warm deno caches; prints each side's median and the ratio of medians.
-    /// Also times `cargo xtask --help`, the fixed cost of every task.
+    /// Also times `cargo xtask --help`, the fixed cost of every task, and the xtask
+    /// binary's share of it.
     Ci {
         /// Timed runs of each side (after one untimed warm-up run of each).
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
@@ -76,13 +77,12 @@ fn bench_ci(project: Option<&Utf8Path>, runs: u32, json: bool) -> Result<ExitCod
             secs(*deno_times.last().unwrap())
         );
     }
-    let mut help_times: Vec<Duration> = (0..10)
-        .map(|_| time(cmd!(sh, "{cargo} xtask --help").quiet()))
-        .collect::<Result<_>>()?;
+    let exe = std::env::current_exe().context("cannot find the xtask binary")?;
+    let help_median = median_of(10, || cmd!(sh, "{cargo} xtask --help").quiet())?;
+    let binary_help_median = median_of(10, || cmd!(sh, "{exe} --help").quiet())?;
 
     let xtask_median = median(&mut xtask_times);
     let deno_median = median(&mut deno_times);
-    let help_median = median(&mut help_times);
     let ratio = secs(xtask_median) / secs(deno_median);
     if json {
         let figures = json!({
@@ -91,6 +91,7 @@ fn bench_ci(project: Option<&Utf8Path>, runs: u32, json: bool) -> Result<ExitCod
             "deno_task_ci_median_seconds": secs(deno_median),
             "ratio": ratio,
             "xtask_help_median_seconds": secs(help_median),
+            "xtask_binary_help_median_seconds": secs(binary_help_median),
         });
         println!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
@@ -99,8 +100,9 @@ fn bench_ci(project: Option<&Utf8Path>, runs: u32, json: bool) -> Result<ExitCod
         println!("deno task ci      median {:.3}s", secs(deno_median));
         println!("ratio (xtask / deno task)  {ratio:.2}");
         println!(
-            "cargo xtask --help median {:.3}s (10 runs)",
-            secs(help_median)
+            "cargo xtask --help median {:.3}s (10 runs), the binary alone {:.3}s",
+            secs(help_median),
+            secs(binary_help_median)
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -120,6 +122,11 @@ fn time(cmd: Cmd<'_>) -> Result<Duration> {
         );
     }
     Ok(elapsed)
+}
+
+fn median_of<'a>(runs: usize, cmd: impl Fn() -> Cmd<'a>) -> Result<Duration> {
+    let mut times = (0..runs).map(|_| time(cmd())).collect::<Result<Vec<_>>>()?;
+    Ok(median(&mut times))
 }
 
 fn median(times: &mut [Duration]) -> Duration {
