@@ -52,6 +52,7 @@ impl Provisioner<'_> {
         let versions_dir = self.versions_dir();
         std::fs::create_dir_all(&versions_dir)
             .with_context(|| format!("cannot create the deno cache {versions_dir}"))?;
+        remove_abandoned_stages(&versions_dir);
         // Removed when it goes out of scope, whether provisioning succeeded or not.
         let stage_guard = tempfile::Builder::new()
             .prefix(".stage-")
@@ -131,6 +132,28 @@ pub(crate) fn cached_binary(provisioner: &Provisioner) -> Result<Option<Deno>> {
                 let _ = std::fs::remove_dir_all(&aside);
             }
             Ok(None)
+        }
+    }
+}
+
+/// Staging directories older than a day belong to processes that were killed while
+/// provisioning (a live one finishes in seconds): each holds a whole deno, so they go.
+fn remove_abandoned_stages(versions_dir: &Utf8Path) {
+    const ABANDONED: Duration = Duration::from_secs(24 * 60 * 60);
+    let Ok(entries) = versions_dir.read_dir_utf8() else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let abandoned = entry.file_name().starts_with(".stage-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|modified| modified.elapsed().ok())
+                .is_some_and(|age| age > ABANDONED);
+        if abandoned {
+            // Best effort: another process may be removing it too.
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

@@ -203,3 +203,25 @@ fn without_npm_the_error_says_how_to_install_deno() {
     assert!(message.contains("DENO=/path/to/deno"), "{message}");
     assert!(message.contains("installation"), "{message}");
 }
+
+#[test]
+fn stages_abandoned_by_killed_processes_are_removed() {
+    let (_guard, dir) = temp_dir();
+    let pin = repo_pin();
+    let versions = dir.join("cache/deno");
+    for stage in [".stage-old", ".stage-recent"] {
+        std::fs::create_dir_all(versions.join(stage).join("npm")).unwrap();
+    }
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86400);
+    std::fs::File::open(versions.join(".stage-old"))
+        .unwrap()
+        .set_modified(two_days_ago)
+        .unwrap();
+
+    fresh_locator(&dir, &pin).locate().unwrap();
+    // The recent one may belong to a process still at work.
+    assert_eq!(
+        cache_entries(&dir.join("cache")),
+        [".stage-recent".to_owned(), pin.to_string()]
+    );
+}
