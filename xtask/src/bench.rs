@@ -1,10 +1,11 @@
 //! `cargo xtask bench`: side-by-side timings of xtask against what it replaces.
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::json;
 use xshell::{Cmd, Shell, cmd};
 
@@ -20,11 +21,15 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum Bench {
     /// `cargo xtask ci` against `deno task ci` on the project, alternating, with a warm
-    /// build and warm deno caches; prints each side's median and the ratio of medians.
+    /// build; prints each side's median and the ratio of medians.
+    ///
+    /// Two scenarios: warm deno caches (a laptop rerunning the gate: fmt, lint and
+    /// type-check results cached), and cold deno caches (a fresh CI runner: a new
+    /// DENO_DIR for every run holding only the project's downloaded dependencies).
     /// Also times `cargo xtask --help`, the fixed cost of every task, and the xtask
     /// binary's share of it.
     Ci {
-        /// Timed runs of each side (after one untimed warm-up run of each).
+        /// Timed runs of each side per scenario (after one untimed warm-up of each).
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
         runs: u32,
         /// Print the figures as JSON.
@@ -39,73 +44,217 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     }
 }
 
+/// One scenario's medians.
+struct Comparison {
+    scenario: &'static str,
+    xtask: Duration,
+    deno_task: Duration,
+}
+
 fn bench_ci(project: Option<&Utf8Path>, runs: u32, json: bool) -> Result<ExitCode> {
     let project = context::open_project(project)?;
     let deno = context::deno()?;
-    let sh = Shell::new()?;
-    sh.change_dir(context::repo_root());
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let dir = project.dir();
-    let deno_dir = deno.path().parent().context("deno has a directory")?;
-    let path = std::env::join_paths(std::iter::once(deno_dir.as_std_path().to_owned()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))?;
+    let sides = Sides::new(dir, deno.path())?;
 
-    let xtask_ci = || cmd!(sh, "{cargo} xtask ci --project {dir}").quiet();
-    let project_sh = Shell::new()?;
-    project_sh.change_dir(dir);
-    let deno_task_ci = || {
-        cmd!(project_sh, "deno task ci")
-            .quiet()
-            .env("PATH", &path)
-            .env("NO_COLOR", "1")
-            .env("DENO_NO_UPDATE_CHECK", "1")
-            .env_remove("RUST_BACKTRACE")
-    };
+    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
+    let scratch = Utf8Path::from_path(scratch.path()).context("scratch path is not UTF-8")?;
+    let dependencies = sides.download_dependencies(scratch)?;
 
     eprintln!("warming up: one untimed run of each side");
-    time(xtask_ci())?;
-    time(deno_task_ci())?;
-    let mut xtask_times = Vec::new();
-    let mut deno_times = Vec::new();
-    for run in 1..=runs {
-        xtask_times.push(time(xtask_ci())?);
-        deno_times.push(time(deno_task_ci())?);
-        eprintln!(
-            "run {run}/{runs}: cargo xtask ci {:.3}s, deno task ci {:.3}s",
-            secs(*xtask_times.last().unwrap()),
-            secs(*deno_times.last().unwrap())
-        );
-    }
-    let exe = std::env::current_exe().context("cannot find the xtask binary")?;
-    let help_median = median_of(10, || cmd!(sh, "{cargo} xtask --help").quiet())?;
-    let binary_help_median = median_of(10, || cmd!(sh, "{exe} --help").quiet())?;
+    time(sides.xtask_ci())?;
+    time(sides.deno(&["task", "ci"]))?;
+    let warm = sides.compare("warm deno caches", runs, || Ok(None))?;
+    let mut fresh_dirs = 0;
+    let cold = sides.compare("cold deno caches", runs, || {
+        fresh_dirs += 1;
+        let deno_dir = scratch.join(format!("deno-dir-{fresh_dirs}"));
+        copy_tree(&dependencies, &deno_dir)?;
+        Ok(Some(deno_dir))
+    })?;
+    let (help, binary_help) = sides.help_medians()?;
 
-    let xtask_median = median(&mut xtask_times);
-    let deno_median = median(&mut deno_times);
-    let ratio = secs(xtask_median) / secs(deno_median);
+    let comparisons = [warm, cold];
     if json {
+        let scenarios: Vec<_> = comparisons
+            .iter()
+            .map(|c| {
+                json!({
+                    "scenario": c.scenario,
+                    "xtask_ci_median_seconds": secs(c.xtask),
+                    "deno_task_ci_median_seconds": secs(c.deno_task),
+                    "ratio": c.ratio(),
+                })
+            })
+            .collect();
         let figures = json!({
+            "project": dir,
+            "deno": deno.version().to_string(),
             "runs": runs,
-            "xtask_ci_median_seconds": secs(xtask_median),
-            "deno_task_ci_median_seconds": secs(deno_median),
-            "ratio": ratio,
-            "xtask_help_median_seconds": secs(help_median),
-            "xtask_binary_help_median_seconds": secs(binary_help_median),
+            "scenarios": scenarios,
+            "xtask_help_median_seconds": secs(help),
+            "xtask_binary_help_median_seconds": secs(binary_help),
         });
         println!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
         println!("project: {dir}, deno {}, {runs} runs each", deno.version());
-        println!("cargo xtask ci    median {:.3}s", secs(xtask_median));
-        println!("deno task ci      median {:.3}s", secs(deno_median));
-        println!("ratio (xtask / deno task)  {ratio:.2}");
+        println!(
+            "{:<18}  {:>14}  {:>12}  {:>5}",
+            "scenario", "cargo xtask ci", "deno task ci", "ratio"
+        );
+        for c in &comparisons {
+            println!(
+                "{:<18}  {:>13.3}s  {:>11.3}s  {:>5.2}",
+                c.scenario,
+                secs(c.xtask),
+                secs(c.deno_task),
+                c.ratio()
+            );
+        }
         println!(
             "cargo xtask --help median {:.3}s (10 runs), the binary alone {:.3}s",
-            secs(help_median),
-            secs(binary_help_median)
+            secs(help),
+            secs(binary_help)
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+impl Comparison {
+    fn ratio(&self) -> f64 {
+        secs(self.xtask) / secs(self.deno_task)
+    }
+}
+
+/// The two commands being compared, ready to run.
+struct Sides {
+    repo: Shell,
+    project: Shell,
+    cargo: String,
+    dir: Utf8PathBuf,
+    /// PATH with the pinned deno first, for `deno task ci`.
+    path: OsString,
+}
+
+impl Sides {
+    fn new(dir: &Utf8Path, deno: &Utf8Path) -> Result<Self> {
+        let repo = Shell::new()?;
+        repo.change_dir(context::repo_root());
+        let project = Shell::new()?;
+        project.change_dir(dir);
+        let deno_bin_dir = deno.parent().context("deno has a directory")?;
+        let path = std::env::join_paths(
+            std::iter::once(deno_bin_dir.as_std_path().to_owned()).chain(std::env::split_paths(
+                &std::env::var_os("PATH").unwrap_or_default(),
+            )),
+        )?;
+        Ok(Self {
+            repo,
+            project,
+            cargo: std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+            dir: dir.to_owned(),
+            path,
+        })
+    }
+
+    fn xtask_ci(&self) -> Cmd<'_> {
+        let (cargo, dir) = (&self.cargo, &self.dir);
+        cmd!(self.repo, "{cargo} xtask ci --project {dir}").quiet()
+    }
+
+    fn deno(&self, args: &[&str]) -> Cmd<'_> {
+        cmd!(self.project, "deno {args...}")
+            .quiet()
+            .env("PATH", &self.path)
+            .env("NO_COLOR", "1")
+            .env("DENO_NO_UPDATE_CHECK", "1")
+            .env_remove("RUST_BACKTRACE")
+    }
+
+    /// A DENO_DIR holding only the project's dependencies, as a CI runner restores them.
+    fn download_dependencies(&self, scratch: &Utf8Path) -> Result<Utf8PathBuf> {
+        let deno_dir = scratch.join("download");
+        eprintln!("downloading the project's dependencies into {deno_dir}");
+        time(
+            self.deno(&["install", "--frozen"])
+                .env("DENO_DIR", &deno_dir),
+        )?;
+        let dependencies = scratch.join("dependencies");
+        for kept in ["npm", "remote"] {
+            if deno_dir.join(kept).exists() {
+                copy_tree(&deno_dir.join(kept), &dependencies.join(kept))?;
+            }
+        }
+        std::fs::create_dir_all(&dependencies)?;
+        Ok(dependencies)
+    }
+
+    /// Alternates the sides `runs` times, each run in the DENO_DIR `prepare` gives
+    /// (`None`: the user's own).
+    fn compare(
+        &self,
+        scenario: &'static str,
+        runs: u32,
+        mut prepare: impl FnMut() -> Result<Option<Utf8PathBuf>>,
+    ) -> Result<Comparison> {
+        let mut xtask = Vec::new();
+        let mut deno_task = Vec::new();
+        for run in 1..=runs {
+            // Each side gets a DENO_DIR of its own, in the same state.
+            let (xtask_dir, deno_task_dir) = (prepare()?, prepare()?);
+            let xtask_time = time(with_deno_dir(self.xtask_ci(), xtask_dir.as_deref()))?;
+            let deno_time = time(with_deno_dir(
+                self.deno(&["task", "ci"]),
+                deno_task_dir.as_deref(),
+            ))?;
+            eprintln!(
+                "{scenario}, run {run}/{runs}: cargo xtask ci {:.3}s, deno task ci {:.3}s",
+                secs(xtask_time),
+                secs(deno_time)
+            );
+            xtask.push(xtask_time);
+            deno_task.push(deno_time);
+        }
+        Ok(Comparison {
+            scenario,
+            xtask: median(&mut xtask),
+            deno_task: median(&mut deno_task),
+        })
+    }
+
+    fn help_medians(&self) -> Result<(Duration, Duration)> {
+        let exe = std::env::current_exe().context("cannot find the xtask binary")?;
+        let cargo = &self.cargo;
+        Ok((
+            median_of(10, || cmd!(self.repo, "{cargo} xtask --help").quiet())?,
+            median_of(10, || cmd!(self.repo, "{exe} --help").quiet())?,
+        ))
+    }
+}
+
+fn with_deno_dir<'a>(cmd: Cmd<'a>, deno_dir: Option<&Utf8Path>) -> Cmd<'a> {
+    match deno_dir {
+        Some(dir) => cmd.env("DENO_DIR", dir),
+        None => cmd,
+    }
+}
+
+fn copy_tree(from: &Utf8Path, to: &Utf8Path) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {to}"))?;
+    for entry in from
+        .read_dir_utf8()
+        .with_context(|| format!("cannot read {from}"))?
+    {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .with_context(|| format!("cannot copy {} to {target}", entry.path()))?;
+        }
+    }
+    Ok(())
 }
 
 fn time(cmd: Cmd<'_>) -> Result<Duration> {
