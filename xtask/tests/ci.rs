@@ -181,17 +181,31 @@ fn modified_lockfile_fails_frozen_gates_and_says_so() {
     let mut lock: Value = serde_json::from_str(&project.read("deno.lock")).unwrap();
     lock["specifiers"] = serde_json::json!({});
     project.write("deno.lock", &serde_json::to_string_pretty(&lock).unwrap());
-    let run = xtask(&["ci"]).project(&project).run();
+    let run = xtask(&["ci"])
+        .project(&project)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", project.path().as_str())
+        .run();
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(
-        run.stdout.contains("check: the lockfile")
-            && run
-                .stdout
-                .contains("is out of date with the project's dependencies"),
+    // Said once, naming both gates that use --frozen.
+    let hint = format!(
+        "check, test: the lockfile {} is out of date with the project's dependencies",
+        project.path().join("deno.lock")
+    );
+    assert_eq!(run.stdout.matches(&hint).count(), 1, "{}", run.stdout);
+    assert_contains(&run.stdout, "Run `deno install` in");
+    assert_eq!(
+        run.stdout
+            .matches("::error file=deno.lock,line=1,title=stale lockfile::the lockfile is out of date (found by check, test)")
+            .count(),
+        1,
         "{}",
         run.stdout
     );
-    assert_contains(&run.stdout, "check (`deno check --frozen`)");
+    assert_contains(
+        &run.stdout,
+        "2 of 4 gates failed: check (`deno check --frozen`), test",
+    );
 }
 
 #[test]

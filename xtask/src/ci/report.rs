@@ -216,14 +216,14 @@ impl Summary<'_> {
     }
 
     fn hints(&self) -> Vec<String> {
-        self.results
-            .iter()
-            .filter_map(|r| r.stale_lockfile.as_ref().map(|lock| (r, lock)))
-            .map(|(result, lock)| {
+        stale_lockfiles(self.results)
+            .into_iter()
+            .map(|(lock, gates)| {
                 format!(
                     "{}: the lockfile {lock} is out of date with the project's dependencies. \
                      Run `deno install` in {} to update it, review the change and commit it.",
-                    result.gate.name, self.project
+                    gates.join(", "),
+                    self.project
                 )
             })
             .collect()
@@ -266,18 +266,21 @@ pub fn annotate(actions: &Actions, results: &[GateResult], to_stderr: bool) -> R
             };
             let _ = writeln!(out, "{annotation}");
         }
-        if let Some(lock) = &result.stale_lockfile {
-            let annotation = Annotation {
-                level: Level::Error,
-                file: Some(actions.annotation_path(lock).to_owned()),
-                line: Some(1),
-                end_line: None,
-                column: None,
-                title: Some(title),
-                message: "the lockfile is out of date: run `deno install` and commit it".into(),
-            };
-            let _ = writeln!(out, "{annotation}");
-        }
+    }
+    for (lock, gates) in stale_lockfiles(results) {
+        let annotation = Annotation {
+            level: Level::Error,
+            file: Some(actions.annotation_path(lock).to_owned()),
+            line: Some(1),
+            end_line: None,
+            column: None,
+            title: Some("stale lockfile".into()),
+            message: format!(
+                "the lockfile is out of date (found by {}): run `deno install` and commit it",
+                gates.join(", ")
+            ),
+        };
+        let _ = writeln!(out, "{annotation}");
     }
     if to_stderr {
         std::io::stderr().write_all(out.as_bytes())?;
@@ -285,6 +288,21 @@ pub fn annotate(actions: &Actions, results: &[GateResult], to_stderr: bool) -> R
         std::io::stdout().write_all(out.as_bytes())?;
     }
     Ok(())
+}
+
+/// Each stale lockfile once, with the gates that found it.
+fn stale_lockfiles(results: &[GateResult]) -> Vec<(&Utf8Path, Vec<&'static str>)> {
+    let mut found: Vec<(&Utf8Path, Vec<&'static str>)> = Vec::new();
+    for result in results {
+        let Some(lock) = result.stale_lockfile.as_deref() else {
+            continue;
+        };
+        match found.iter_mut().find(|(known, _)| *known == lock) {
+            Some((_, gates)) => gates.push(result.gate.name),
+            None => found.push((lock, vec![result.gate.name])),
+        }
+    }
+    found
 }
 
 fn round_ms(duration: Duration) -> f64 {
