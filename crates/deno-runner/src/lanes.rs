@@ -46,9 +46,47 @@ pub fn run_lanes(
     fail_fast: bool,
     mut on_outcome: impl FnMut(usize, &Outcome),
 ) -> Result<Vec<Outcome>> {
+    let mut running = Vec::with_capacity(lanes.len());
+    let result = drive(
+        deno,
+        invocations,
+        lanes,
+        fail_fast,
+        &mut running,
+        &mut on_outcome,
+    );
+    if result.is_err() {
+        // Leave no deno behind when a process could not be started or polled.
+        for (_, process) in running.iter_mut().filter_map(Option::take) {
+            let _ = process.kill();
+        }
+    }
+    Ok(result?
+        .into_iter()
+        .enumerate()
+        .map(|(index, outcome)| {
+            outcome.unwrap_or_else(|| {
+                on_outcome(index, &Outcome::Skipped);
+                Outcome::Skipped
+            })
+        })
+        .collect())
+}
+
+/// The processes running, one slot per lane, with the index of their invocation.
+type Slots = Vec<Option<(usize, Running)>>;
+
+/// Runs the lanes to the end; outcomes of invocations never started stay `None`.
+fn drive(
+    deno: &Deno,
+    invocations: &[Invocation],
+    lanes: &[Vec<usize>],
+    fail_fast: bool,
+    running: &mut Slots,
+    on_outcome: &mut impl FnMut(usize, &Outcome),
+) -> Result<Vec<Option<Outcome>>> {
     let mut outcomes: Vec<Option<Outcome>> = vec![None; invocations.len()];
     let mut next = vec![0usize; lanes.len()];
-    let mut running: Vec<Option<(usize, Running)>> = Vec::with_capacity(lanes.len());
     for (lane, lane_next) in lanes.iter().zip(next.iter_mut()) {
         running.push(start_next(deno, invocations, lane, lane_next)?);
     }
@@ -75,7 +113,7 @@ pub fn run_lanes(
             }
         }
         if failed && fail_fast {
-            for slot in &mut running {
+            for slot in running.iter_mut() {
                 if let Some((index, process)) = slot.take() {
                     let outcome = Outcome::Cancelled(process.kill()?);
                     on_outcome(index, &outcome);
@@ -87,16 +125,7 @@ pub fn run_lanes(
             std::thread::sleep(Duration::from_millis(5));
         }
     }
-    Ok(outcomes
-        .into_iter()
-        .enumerate()
-        .map(|(index, outcome)| {
-            outcome.unwrap_or_else(|| {
-                on_outcome(index, &Outcome::Skipped);
-                Outcome::Skipped
-            })
-        })
-        .collect())
+    Ok(outcomes)
 }
 
 fn start_next(
