@@ -272,3 +272,22 @@ fn deno_that_cannot_be_found_or_provisioned_is_an_error() {
         run.stderr
     );
 }
+
+#[test]
+fn passes_on_a_deno_jsonc_project_with_comments() {
+    let project = Project::empty();
+    project.write(
+        "deno.jsonc",
+        "{\n  // a JSONC config, as deno allows\n  \"name\": \"@kato/tiny\",\n  \"version\": \"0.2.0\", /* released */\n  \"exports\": \"./mod.ts\",\n  \"lock\": false\n}\n",
+    );
+    project.write("mod.ts", "export const answer = 42;\n");
+    project.write(
+        "mod_test.ts",
+        "import { answer } from \"./mod.ts\";\n\nDeno.test(\"answer\", () => {\n  if (answer !== 42) throw new Error(\"wrong\");\n});\n",
+    );
+    let run = xtask(&["ci", "--json"]).project(&project).run();
+    assert_eq!(run.code, 0, "{}", run.all());
+    let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+    // "lock": false: no lockfile, so no --frozen.
+    assert_eq!(summary["gates"][2]["command"], "deno check");
+}

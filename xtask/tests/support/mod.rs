@@ -34,6 +34,14 @@ impl Project {
         Self { _dir: dir, path }
     }
 
+    /// An empty directory, to write a project into.
+    pub fn empty() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8Path::from_path(dir.path()).unwrap().join("project");
+        std::fs::create_dir(&path).unwrap();
+        Self { _dir: dir, path }
+    }
+
     pub fn path(&self) -> &Utf8Path {
         &self.path
     }
