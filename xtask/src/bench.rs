@@ -10,6 +10,7 @@ use serde_json::json;
 use xshell::{Cmd, Shell, cmd};
 
 use crate::context;
+use crate::output::Stream;
 
 /// Time xtask side by side with what it replaces, in one run.
 #[derive(Debug, clap::Args)]
@@ -75,7 +76,7 @@ fn bench_ci(project: Option<&Utf8Path>, runs: u32, json: bool) -> Result<ExitCod
     let (help, binary_help) = sides.help_medians()?;
 
     let comparisons = [warm, cold];
-    if json {
+    let report = if json {
         let scenarios: Vec<_> = comparisons
             .iter()
             .map(|c| {
@@ -95,28 +96,33 @@ fn bench_ci(project: Option<&Utf8Path>, runs: u32, json: bool) -> Result<ExitCod
             "xtask_help_median_seconds": secs(help),
             "xtask_binary_help_median_seconds": secs(binary_help),
         });
-        println!("{}", serde_json::to_string_pretty(&figures)?);
+        format!("{figures:#}\n")
     } else {
-        println!("project: {dir}, deno {}, {runs} runs each", deno.version());
-        println!(
-            "{:<18}  {:>14}  {:>12}  {:>5}",
-            "scenario", "cargo xtask ci", "deno task ci", "ratio"
+        let mut table = format!(
+            "project: {dir}, deno {}, {runs} runs each\n{:<18}  {:>14}  {:>12}  {:>5}\n",
+            deno.version(),
+            "scenario",
+            "cargo xtask ci",
+            "deno task ci",
+            "ratio"
         );
         for c in &comparisons {
-            println!(
-                "{:<18}  {:>13.3}s  {:>11.3}s  {:>5.2}",
+            table.push_str(&format!(
+                "{:<18}  {:>13.3}s  {:>11.3}s  {:>5.2}\n",
                 c.scenario,
                 secs(c.xtask),
                 secs(c.deno_task),
                 c.ratio()
-            );
+            ));
         }
-        println!(
-            "cargo xtask --help median {:.3}s (10 runs), the binary alone {:.3}s",
+        table.push_str(&format!(
+            "cargo xtask --help median {:.3}s (10 runs), the binary alone {:.3}s\n",
             secs(help),
             secs(binary_help)
-        );
-    }
+        ));
+        table
+    };
+    Stream::Stdout.write(&report);
     Ok(ExitCode::SUCCESS)
 }
 

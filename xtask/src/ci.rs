@@ -3,7 +3,6 @@
 
 mod report;
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -13,6 +12,7 @@ use deno_runner::{GateResult, Verdict, quality_gates, run_gates};
 use github_actions::Actions;
 
 use crate::context;
+use crate::output::Stream;
 
 /// Run deno fmt --check, lint, check --frozen and test --frozen on the project.
 ///
@@ -44,7 +44,7 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     let actions = Actions::from_env();
     let plan = quality_gates(&project);
 
-    let mut log = report::GateLog::new(&plan, args.json, actions.as_ref());
+    let mut log = report::GateLog::new(&plan, Stream::beside_json(args.json), actions.as_ref());
     let results = run_gates(&deno, &project, &plan, args.fail_fast, |index, result| {
         log.finished(index, result)
     })?;
@@ -57,15 +57,14 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         total: started.elapsed(),
     };
     if let Some(actions) = &actions {
-        report::annotate(actions, &results, args.json)?;
+        report::annotate(actions, &results, Stream::beside_json(args.json));
         actions.append_summary(&summary.markdown())?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary.json())?);
+        Stream::Stdout.write(&format!("{:#}\n", summary.json()));
     } else {
-        print!("{}", summary.table());
+        Stream::Stdout.write(&summary.table());
     }
-    std::io::stdout().flush()?;
     Ok(exit_code(&results))
 }
 

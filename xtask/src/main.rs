@@ -4,6 +4,7 @@
 mod bench;
 mod ci;
 mod context;
+mod output;
 
 use std::process::ExitCode;
 

@@ -2,15 +2,15 @@
 //! summary as a table, Markdown or JSON, and GitHub annotations.
 
 use std::fmt::Write as _;
-use std::io::Write;
 use std::time::Duration;
 
-use anyhow::Result;
 use camino::Utf8Path;
 use deno_runner::{Deno, GatePlan, GateResult, Verdict};
 use github_actions::{Actions, Annotation, END_GROUP, Level, group};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+
+use crate::output::Stream;
 
 /// Prints gate outputs in plan order, each as soon as it and every gate before it have
 /// finished, with a spinner naming the gates still running on a terminal.
@@ -18,15 +18,14 @@ pub struct GateLog {
     names: Vec<&'static str>,
     pending: Vec<Option<GateResult>>,
     next: usize,
-    to_stderr: bool,
+    stream: Stream,
     groups: bool,
     spinner: ProgressBar,
 }
 
 impl GateLog {
-    /// `to_stderr` when stdout is reserved for JSON; `actions` folds each gate into a
-    /// log group.
-    pub fn new(plan: &GatePlan, to_stderr: bool, actions: Option<&Actions>) -> Self {
+    /// Gate output goes to `stream`; `actions` folds each gate into a log group.
+    pub fn new(plan: &GatePlan, stream: Stream, actions: Option<&Actions>) -> Self {
         let names: Vec<_> = plan.gates.iter().map(|g| g.name).collect();
         let spinner = if actions.is_some() {
             ProgressBar::hidden()
@@ -42,7 +41,7 @@ impl GateLog {
             pending: vec![None; names.len()],
             names,
             next: 0,
-            to_stderr,
+            stream,
             groups: actions.is_some(),
             spinner,
         };
@@ -56,7 +55,7 @@ impl GateLog {
         self.update_spinner();
         while let Some(Some(result)) = self.pending.get(self.next) {
             let text = self.render(result);
-            self.spinner.suspend(|| self.write(&text));
+            self.spinner.suspend(|| self.stream.write(&text));
             self.next += 1;
         }
     }
@@ -100,15 +99,6 @@ impl GateLog {
             text.push('\n');
         }
         text
-    }
-
-    fn write(&self, text: &str) {
-        // A closed stdout (`| head`) must not abort the gates; the exit code still tells.
-        let _ = if self.to_stderr {
-            std::io::stderr().write_all(text.as_bytes())
-        } else {
-            std::io::stdout().write_all(text.as_bytes())
-        };
     }
 }
 
@@ -249,8 +239,8 @@ impl Summary<'_> {
 }
 
 /// `::error` annotations for every located problem and every stale lockfile.
-/// They go to stderr when stdout is reserved for JSON: the runner reads both.
-pub fn annotate(actions: &Actions, results: &[GateResult], to_stderr: bool) -> Result<()> {
+/// They go to `stream` (stderr when stdout is reserved for JSON: the runner reads both).
+pub fn annotate(actions: &Actions, results: &[GateResult], stream: Stream) {
     let mut out = String::new();
     for result in results {
         let title = format!("deno {}", result.gate.invocation.subcommand.as_str());
@@ -282,12 +272,7 @@ pub fn annotate(actions: &Actions, results: &[GateResult], to_stderr: bool) -> R
         };
         let _ = writeln!(out, "{annotation}");
     }
-    if to_stderr {
-        std::io::stderr().write_all(out.as_bytes())?;
-    } else {
-        std::io::stdout().write_all(out.as_bytes())?;
-    }
-    Ok(())
+    stream.write(&out);
 }
 
 /// Each stale lockfile once, with the gates that found it.
