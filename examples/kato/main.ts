@@ -20,8 +20,22 @@ usage:
   kato control COMMAND...       parse a control command and print it as JSON
   kato --version | --help`;
 
+/** Where the command line writes: the console, or a test's capture. */
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const CONSOLE: Output = {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+};
+
 /** Runs the command line; returns the exit code. */
-export async function main(args: string[]): Promise<number> {
+export async function main(
+  args: string[],
+  io: Output = CONSOLE,
+): Promise<number> {
   const [command, ...rest] = args;
   const flag = (name: string) => {
     const index = rest.indexOf(name);
@@ -30,11 +44,11 @@ export async function main(args: string[]): Promise<number> {
   try {
     switch (command) {
       case "--version":
-        console.log(denoConfig.version);
+        io.out(denoConfig.version);
         return 0;
       case "--help":
       case "-h":
-        console.log(HELP);
+        io.out(HELP);
         return 0;
       case "check-path": {
         const config = await loadConfig(configPath(flag("--config"), env));
@@ -42,7 +56,7 @@ export async function main(args: string[]): Promise<number> {
           rest[0] ?? "",
           Deno.cwd(),
         );
-        console.log(
+        io.out(
           decision.allowed
             ? `allowed: ${decision.path} (under ${decision.root})`
             : `refused: ${decision.path}: ${decision.reason}`,
@@ -52,30 +66,30 @@ export async function main(args: string[]): Promise<number> {
       case "parse": {
         const batch = ingest(await Deno.readTextFile(rest[0]), START);
         for (const r of batch.rejected) {
-          console.error(`${rest[0]}:${r.line}: ${r.reason}`);
+          io.err(`${rest[0]}:${r.line}: ${r.reason}`);
         }
-        console.log(
+        io.out(
           `${batch.records.length} records, ${batch.rejected.length} rejected`,
         );
         return batch.rejected.length === 0 ? 0 : 1;
       }
       case "control":
-        console.log(JSON.stringify(parseCommand(rest.join(" "))));
+        io.out(JSON.stringify(parseCommand(rest.join(" "))));
         return 0;
       case undefined:
       case "--config": {
         const config = await loadConfig(configPath(flag("--config"), env));
         const daemon = new Daemon(config);
-        console.log(daemon.handle({ kind: "status" }).message);
+        io.out(daemon.handle({ kind: "status" }).message);
         return 0;
       }
       default:
-        console.error(`unknown command ${command}\n\n${HELP}`);
+        io.err(`unknown command ${command}\n\n${HELP}`);
         return 2;
     }
   } catch (error) {
     if (error instanceof ConfigError || error instanceof ControlError) {
-      console.error(error.message);
+      io.err(error.message);
       return 2;
     }
     throw error;

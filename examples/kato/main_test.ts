@@ -1,16 +1,39 @@
-import { equal } from "node:assert/strict";
-import { main } from "./main.ts";
+import { equal, match } from "node:assert/strict";
+import { main, type Output } from "./main.ts";
 
-Deno.test("--version and --help succeed", async () => {
-  equal(await main(["--version"]), 0);
-  equal(await main(["--help"]), 0);
+/** Runs the command line with its output captured. */
+async function run(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Output = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await main(args, io);
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+Deno.test("--version prints the deno.json version", async () => {
+  const { code, out } = await run("--version");
+  equal(code, 0);
+  equal(out, "0.1.0");
+});
+
+Deno.test("--help shows the usage", async () => {
+  const { code, out } = await run("--help");
+  equal(code, 0);
+  match(out, /^kato 0\.1\.0: /);
+  match(out, /kato check-path PATH/);
 });
 
 Deno.test("control prints a parsed command, refuses a bad one", async () => {
-  equal(await main(["control", "pause", "app"]), 0);
-  equal(await main(["control", "explode"]), 2);
+  const ok = await run("control", "pause", "app");
+  equal(ok.code, 0);
+  equal(ok.out, '{"kind":"pause","source":"app"}');
+  const bad = await run("control", "explode");
+  equal(bad.code, 2);
+  match(bad.err, /unknown command explode/);
 });
 
-Deno.test("unknown commands exit 2", async () => {
-  equal(await main(["frobnicate"]), 2);
+Deno.test("unknown commands exit 2 with the usage", async () => {
+  const { code, err } = await run("frobnicate");
+  equal(code, 2);
+  match(err, /^unknown command frobnicate\n\nkato 0\.1\.0/);
 });
