@@ -291,3 +291,20 @@ fn passes_on_a_deno_jsonc_project_with_comments() {
     // "lock": false: no lockfile, so no --frozen.
     assert_eq!(summary["gates"][2]["command"], "deno check");
 }
+
+#[test]
+fn a_closed_stdout_changes_neither_outcome_nor_exit_status() {
+    // As `cargo xtask ci | head -1`: the reader is gone before the results are written.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("ci")
+        .env_remove("GITHUB_ACTIONS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
