@@ -308,3 +308,38 @@ fn a_closed_stdout_changes_neither_outcome_nor_exit_status() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn two_processes_provisioning_at_once_share_one_copy() {
+    let cache = tempfile::tempdir().unwrap();
+    let cache = camino::Utf8Path::from_path(cache.path()).unwrap();
+    let spawn = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command
+            .args(["ci", "--json"])
+            .env("XTASK_CACHE_DIR", cache)
+            .env_remove("DENO")
+            .env_remove("GITHUB_ACTIONS")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command.spawn().unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    for child in [first, second] {
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            summary["deno"]["path"],
+            cache
+                .join(format!("deno/{}/deno", support::pinned_deno_version()))
+                .as_str()
+        );
+    }
+    let entries: Vec<String> = std::fs::read_dir(cache.join("deno"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(entries, [support::pinned_deno_version()]);
+}
