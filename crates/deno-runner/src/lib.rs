@@ -11,6 +11,8 @@
 //! - [`parse_diagnostics`]: file locations read back from deno's output.
 //! - [`quality_gates`] / [`run_gates`]: the runbook's quality gate (`deno task ci`).
 
+#![warn(missing_docs)]
+
 mod diagnostics;
 mod gates;
 mod invocation;

@@ -5,6 +5,8 @@
 //! [`Actions`] from the environment ([`Actions::from_env`]) and only writes through it
 //! when the step runs inside GitHub Actions.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 use std::io::Write;
 
