@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use camino::Utf8Path;
-use deno_runner::{GateResult, Verdict, quality_gates, run_gates};
+use deno_runner::{quality_gates, run_gates};
 use github_actions::Actions;
 
 use crate::context;
@@ -65,13 +65,9 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     } else {
         Stream::Stdout.write(&summary.table());
     }
-    Ok(exit_code(&results))
-}
-
-fn exit_code(results: &[GateResult]) -> ExitCode {
-    if results.iter().all(|r| r.verdict == Verdict::Passed) {
+    Ok(if summary.passed() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    }
+    })
 }

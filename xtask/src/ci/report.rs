@@ -111,7 +111,8 @@ pub struct Summary<'a> {
 }
 
 impl Summary<'_> {
-    fn passed(&self) -> bool {
+    /// Whether every gate passed.
+    pub fn passed(&self) -> bool {
         self.results.iter().all(|r| r.verdict == Verdict::Passed)
     }
 
