@@ -112,11 +112,6 @@ pub struct Running {
 }
 
 impl Running {
-    /// The invocation being run.
-    pub fn invocation(&self) -> &Invocation {
-        &self.invocation
-    }
-
     /// Whether the process has exited, without waiting.
     pub fn has_exited(&mut self) -> Result<bool> {
         Ok(self
