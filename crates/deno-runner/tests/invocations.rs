@@ -146,3 +146,20 @@ fn compile_uses_the_given_base_runtime_and_permissions() {
         "permissions are not embedded"
     );
 }
+
+#[test]
+fn outdated_lists_dependencies_against_the_registry() {
+    let deno = deno();
+    let fixture = project();
+    std::fs::write(
+        fixture.path.join("deno.json"),
+        "{\n  \"imports\": { \"zod\": \"npm:zod@3.22.0\" },\n  \"lock\": false\n}\n",
+    )
+    .unwrap();
+    let completed = deno
+        .run(&Invocation::outdated(&fixture.path, &["--latest".into()]))
+        .unwrap();
+    assert!(completed.success(), "{}", completed.output);
+    assert!(completed.output.contains("npm:zod"), "{}", completed.output);
+    assert!(completed.output.contains("3.22.0"), "{}", completed.output);
+}
