@@ -41,7 +41,8 @@ pub fn deno() -> Result<Deno> {
     Ok(located.deno)
 }
 
-fn current_dir() -> Result<Utf8PathBuf> {
+/// The current directory, which must be UTF-8.
+pub fn current_dir() -> Result<Utf8PathBuf> {
     let dir = std::env::current_dir().context("cannot read the current directory")?;
     Utf8PathBuf::from_path_buf(dir)
         .map_err(|dir| anyhow::anyhow!("the current directory {dir:?} is not UTF-8"))

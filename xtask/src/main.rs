@@ -4,6 +4,7 @@
 mod bench;
 mod ci;
 mod context;
+mod coverage;
 mod output;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Task {
     Ci(ci::Args),
+    Coverage(coverage::Args),
     Bench(bench::Args),
 }
 
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.task {
         Task::Ci(args) => ci::run(cli.project.as_deref(), args),
+        Task::Coverage(args) => coverage::run(cli.project.as_deref(), args),
         Task::Bench(args) => bench::run(cli.project.as_deref(), args),
     };
     match result {

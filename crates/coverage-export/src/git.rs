@@ -1,0 +1,305 @@
+//! Running git: the repository, the base ref, and the diff stages of a range.
+
+use std::io::{BufReader, Read};
+use std::process::{Command, Stdio};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use xshell::{Shell, cmd};
+
+use crate::diff::{ChangedLines, DiffError, DiffStage, parse_diff};
+
+/// Which uncommitted changes count besides the committed range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    /// Changes staged in the index (`git diff --cached`).
+    pub staged: bool,
+    /// Changes in the working tree (`git diff`).
+    pub unstaged: bool,
+}
+
+impl Default for Scope {
+    /// diff-cover's default: committed, staged and unstaged changes.
+    fn default() -> Self {
+        Scope {
+            staged: true,
+            unstaged: true,
+        }
+    }
+}
+
+/// A git problem, said so that the reader knows what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// The directory is not inside a git work tree.
+    #[error(
+        "{dir} is not in a git repository (git says: {message}); run coverage inside a clone, or name one with --repo"
+    )]
+    NotARepository {
+        /// The directory asked about.
+        dir: Utf8PathBuf,
+        /// git's own message.
+        message: String,
+    },
+    /// HEAD does not name a commit yet.
+    #[error("the repository at {root} has no commits yet: commit the change first")]
+    NoCommits {
+        /// The repository root.
+        root: Utf8PathBuf,
+    },
+    /// The base ref does not resolve to a commit.
+    #[error("{}", unknown_base(base, *shallow))]
+    UnknownBase {
+        /// The base as given.
+        base: String,
+        /// Whether the clone is shallow.
+        shallow: bool,
+    },
+    /// The base and HEAD share no history.
+    #[error("{}", no_merge_base(base, *shallow))]
+    NoMergeBase {
+        /// The base as given.
+        base: String,
+        /// Whether the clone is shallow.
+        shallow: bool,
+    },
+    /// A git command failed or could not be run.
+    #[error("`{command}` failed: {message}")]
+    Command {
+        /// The command line.
+        command: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The diff could not be read.
+    #[error("`{command}`: {source}")]
+    Diff {
+        /// The command line.
+        command: String,
+        /// The parse error.
+        source: DiffError,
+    },
+}
+
+fn unknown_base(base: &str, shallow: bool) -> String {
+    let fetch = match base.split_once('/') {
+        Some((remote, branch)) if !remote.is_empty() => {
+            format!("git fetch {remote} {branch}")
+        }
+        _ => format!("git fetch origin {base}"),
+    };
+    if shallow {
+        format!(
+            "the base ref {base:?} is not in this shallow clone: fetch it ({fetch}), or check out with full history (actions/checkout with fetch-depth: 0)"
+        )
+    } else {
+        format!(
+            "the base ref {base:?} does not exist: name an existing branch, tag or commit with --base, or fetch it first ({fetch})"
+        )
+    }
+}
+
+fn no_merge_base(base: &str, shallow: bool) -> String {
+    if shallow {
+        format!(
+            "HEAD and {base:?} have no common commit in this shallow clone: fetch more history (git fetch --unshallow), or check out with fetch-depth: 0"
+        )
+    } else {
+        format!(
+            "HEAD and {base:?} have no common commit (unrelated histories): patch coverage needs a base that HEAD branched from"
+        )
+    }
+}
+
+/// A checked `base...HEAD` range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Range {
+    /// The base as given.
+    pub base: String,
+    /// The commit where HEAD branched from the base.
+    pub merge_base: String,
+}
+
+impl Range {
+    /// diff-cover's name for the range and scope: `origin/main...HEAD, staged and unstaged changes`.
+    pub fn describe(&self, scope: Scope) -> String {
+        let range = format!("{}...HEAD", self.base);
+        match (scope.staged, scope.unstaged) {
+            (true, true) => format!("{range}, staged and unstaged changes"),
+            (true, false) => format!("{range} and staged changes"),
+            (false, true) => format!("{range} and unstaged changes"),
+            (false, false) => range,
+        }
+    }
+}
+
+/// A git work tree.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    root: Utf8PathBuf,
+}
+
+impl Repository {
+    /// The repository holding `dir`.
+    pub fn discover(dir: &Utf8Path) -> Result<Self, GitError> {
+        let sh = shell(dir)?;
+        let output = cmd!(sh, "git rev-parse --show-toplevel")
+            .quiet()
+            .ignore_status()
+            .output()
+            .map_err(|e| command_error("git rev-parse --show-toplevel", e))?;
+        if !output.status.success() {
+            return Err(GitError::NotARepository {
+                dir: dir.to_owned(),
+                message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            });
+        }
+        let root = String::from_utf8_lossy(&output.stdout)
+            .trim_end()
+            .to_owned();
+        Ok(Repository { root: root.into() })
+    }
+
+    /// The top of the work tree.
+    pub fn root(&self) -> &Utf8Path {
+        &self.root
+    }
+
+    /// Whether `name` resolves to a commit.
+    pub fn has_commit(&self, name: &str) -> Result<bool, GitError> {
+        let sh = shell(&self.root)?;
+        let spec = format!("{name}^{{commit}}");
+        let output = cmd!(sh, "git rev-parse --verify --quiet {spec}")
+            .quiet()
+            .ignore_status()
+            .output()
+            .map_err(|e| command_error("git rev-parse --verify", e))?;
+        Ok(output.status.success())
+    }
+
+    /// The base to compare with when none is named: `origin/main` where it exists, else `main`.
+    pub fn default_base(&self) -> Result<String, GitError> {
+        Ok(if self.has_commit("origin/main")? {
+            "origin/main".to_owned()
+        } else {
+            "main".to_owned()
+        })
+    }
+
+    fn is_shallow(&self) -> Result<bool, GitError> {
+        let sh = shell(&self.root)?;
+        let output = cmd!(sh, "git rev-parse --is-shallow-repository")
+            .quiet()
+            .read()
+            .map_err(|e| command_error("git rev-parse --is-shallow-repository", e))?;
+        Ok(output.trim() == "true")
+    }
+
+    /// The range `base...HEAD`, checked: HEAD and the base exist and share history.
+    pub fn range(&self, base: &str) -> Result<Range, GitError> {
+        if !self.has_commit("HEAD")? {
+            return Err(GitError::NoCommits {
+                root: self.root.clone(),
+            });
+        }
+        if !self.has_commit(base)? {
+            return Err(GitError::UnknownBase {
+                base: base.to_owned(),
+                shallow: self.is_shallow()?,
+            });
+        }
+        let sh = shell(&self.root)?;
+        let output = cmd!(sh, "git merge-base {base} HEAD")
+            .quiet()
+            .ignore_status()
+            .output()
+            .map_err(|e| command_error("git merge-base", e))?;
+        if !output.status.success() {
+            return Err(GitError::NoMergeBase {
+                base: base.to_owned(),
+                shallow: self.is_shallow()?,
+            });
+        }
+        Ok(Range {
+            base: base.to_owned(),
+            merge_base: String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+        })
+    }
+
+    /// The changed lines of `range`, plus the staged and unstaged changes that `scope`
+    /// includes. The stages run side by side; each streams through the parser.
+    pub fn changed_lines(&self, range: &Range, scope: Scope) -> Result<ChangedLines, GitError> {
+        let mut stages = vec![vec![range.merge_base.clone(), "HEAD".to_owned()]];
+        if scope.staged {
+            stages.push(vec!["--cached".to_owned()]);
+        }
+        if scope.unstaged {
+            stages.push(vec![]);
+        }
+        let results: Vec<Result<DiffStage, GitError>> = std::thread::scope(|threads| {
+            let handles: Vec<_> = stages
+                .iter()
+                .map(|args| threads.spawn(move || self.diff_stage(args)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a diff thread panicked"))
+                .collect()
+        });
+        Ok(ChangedLines::combine(
+            results.into_iter().collect::<Result<Vec<_>, _>>()?,
+        ))
+    }
+
+    fn diff_stage(&self, args: &[String]) -> Result<DiffStage, GitError> {
+        let sh = shell(&self.root)?;
+        // Settings that would change the output's shape are pinned; quotePath=false keeps
+        // non-ASCII names readable (quoting stays for quotes and control characters).
+        let cmd = cmd!(
+            sh,
+            "git -c core.quotePath=false -c diff.mnemonicPrefix=false -c diff.noPrefix=false
+                diff --no-color --no-ext-diff --no-relative -U0 --find-renames {args...}"
+        )
+        .quiet();
+        let display = cmd.to_string();
+        let mut command: Command = cmd.into();
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| command_error(&display, e))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let parsed = parse_diff(BufReader::with_capacity(1 << 18, stdout));
+        if parsed.is_err() {
+            let _ = child.kill();
+        }
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        let status = child.wait().map_err(|e| command_error(&display, e))?;
+        let stage = parsed.map_err(|source| GitError::Diff {
+            command: display.clone(),
+            source,
+        })?;
+        if !status.success() {
+            return Err(GitError::Command {
+                command: display,
+                message: stderr.trim().to_owned(),
+            });
+        }
+        Ok(stage)
+    }
+}
+
+fn shell(dir: &Utf8Path) -> Result<Shell, GitError> {
+    let sh = Shell::new().map_err(|e| command_error("git", e))?;
+    sh.change_dir(dir);
+    Ok(sh)
+}
+
+fn command_error(command: &str, error: impl std::fmt::Display) -> GitError {
+    GitError::Command {
+        command: command.to_owned(),
+        message: format!("{error} (is git installed and on PATH?)"),
+    }
+}

@@ -1,0 +1,103 @@
+//! Patch coverage and overall coverage, from an lcov report and a git range.
+//!
+//! - [`read_lcov`]: a streaming lcov reader; records of one file merge.
+//! - [`Repository::changed_lines`]: the changed lines of `base...HEAD` plus staged and
+//!   unstaged changes, with diff-cover's semantics.
+//! - [`PathMap`]: lcov `SF:` paths (absolute, from the machine that ran the tests) to
+//!   repository paths, with `FROM=TO` prefix remaps for reports made elsewhere.
+//! - [`PatchCoverage`] / [`Overall`]: the figures; [`reports`] and [`write_outputs`]:
+//!   JSON (diff-cover's fields), Markdown, lcov, Cobertura, badges.
+//! - [`analyze`]: all of it, reading the report while git computes the diff.
+
+#![warn(missing_docs)]
+
+mod coverage;
+mod diff;
+mod git;
+mod lcov;
+mod outputs;
+mod patch;
+mod paths;
+pub mod reports;
+
+pub use coverage::{Branch, FileCoverage, Function, LineRules, Lines};
+pub use diff::{ChangedLines, DiffError, DiffStage, FileChange, parse_diff, unquote};
+pub use git::{GitError, Range, Repository, Scope};
+pub use lcov::{LcovError, LcovReport, parse_lcov, read_lcov, write_lcov};
+pub use outputs::{OUTPUT_FILES, StagedFiles, stage_coverage_files, write_outputs};
+pub use patch::{FilePatch, Overall, PatchCoverage, RepoCoverage, Verdict, line_ranges};
+pub use paths::{PathMap, PrefixRemap};
+
+use camino::Utf8Path;
+
+/// What [`analyze`] reads.
+#[derive(Debug, Clone)]
+pub struct Inputs<'a> {
+    /// The lcov report.
+    pub lcov: &'a Utf8Path,
+    /// The repository the report's files belong to.
+    pub repo: &'a Repository,
+    /// The checked range (see [`Repository::range`]).
+    pub range: &'a Range,
+    /// Which uncommitted changes count.
+    pub scope: Scope,
+    /// `SF:` prefix remaps, first match wins.
+    pub remaps: Vec<PrefixRemap>,
+}
+
+/// What [`analyze`] found.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The report's files inside the repository.
+    pub coverage: RepoCoverage,
+    /// The changed lines.
+    pub changed: ChangedLines,
+    /// Patch coverage.
+    pub patch: PatchCoverage,
+    /// Overall coverage.
+    pub overall: Overall,
+}
+
+/// Inputs that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// The lcov report.
+    #[error(transparent)]
+    Lcov(#[from] LcovError),
+    /// The repository or the range.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// `with_coverage` failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Reads the report and computes the range's changed lines side by side, then the figures.
+///
+/// `with_coverage` runs on the report as soon as it is read, while git may still be
+/// diffing (writing the large report files there takes them off the critical path).
+pub fn analyze<T: Send>(
+    inputs: &Inputs,
+    with_coverage: impl FnOnce(&RepoCoverage) -> std::io::Result<T> + Send,
+) -> Result<(Analysis, T), AnalysisError> {
+    let map = PathMap::new(inputs.repo.root(), inputs.remaps.clone());
+    let (coverage, changed) = std::thread::scope(|threads| {
+        let coverage = threads.spawn(|| -> Result<_, AnalysisError> {
+            let coverage = RepoCoverage::new(read_lcov(inputs.lcov)?, &map);
+            let extra = with_coverage(&coverage)?;
+            Ok((coverage, extra))
+        });
+        let changed = inputs.repo.changed_lines(inputs.range, inputs.scope);
+        (coverage.join().expect("the lcov reader panicked"), changed)
+    });
+    let ((coverage, extra), changed) = (coverage?, changed?);
+    let patch = PatchCoverage::compute(&changed, &coverage);
+    let overall = Overall::of(&coverage);
+    let analysis = Analysis {
+        coverage,
+        changed,
+        patch,
+        overall,
+    };
+    Ok((analysis, extra))
+}

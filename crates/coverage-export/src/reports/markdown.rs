@@ -1,0 +1,102 @@
+//! The Markdown summary, for `$GITHUB_STEP_SUMMARY` and pull request comments.
+
+use std::fmt::Write;
+
+use super::{Report, show_percent};
+use crate::patch::{Verdict, line_ranges};
+
+/// Files listed in the table before the rest are summed up in one line.
+const MAX_FILES: usize = 50;
+
+/// The summary: the verdict, a table of changed files, branch and overall figures.
+pub fn markdown_summary(report: &Report) -> String {
+    let patch = report.patch;
+    let mut md = String::new();
+    let threshold = format!("{}%", report.threshold);
+    let headline = match report.verdict() {
+        Verdict::Pass => format!(
+            "✅ Patch coverage {} of {} changed lines (gate {threshold})",
+            show_percent(patch.percent()),
+            patch.total_lines()
+        ),
+        Verdict::Fail => format!(
+            "❌ Patch coverage {} of {} changed lines, below the gate of {threshold}",
+            show_percent(patch.percent()),
+            patch.total_lines()
+        ),
+        Verdict::NothingToMeasure => {
+            "✅ Patch coverage: no changed line is coverable, so the gate passes".to_owned()
+        }
+    };
+    let _ = writeln!(md, "### {headline}\n");
+    let _ = writeln!(md, "Changes: `{}`.\n", report.diff_name);
+    if !patch.files.is_empty() {
+        md.push_str("| File | Patch | Covered | Lines not run |\n| --- | ---: | ---: | --- |\n");
+        for file in patch.files.iter().take(MAX_FILES) {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {}/{} | {} |",
+                file.path.replace('|', "\\|"),
+                show_percent(file.percent()),
+                file.covered_lines.len(),
+                file.measured(),
+                ranges_text(&file.violation_lines, 12),
+            );
+        }
+        if patch.files.len() > MAX_FILES {
+            let _ = writeln!(
+                md,
+                "| … {} more files | | | |",
+                patch.files.len() - MAX_FILES
+            );
+        }
+        md.push('\n');
+    }
+    let (branches, taken) = patch.branches();
+    if branches > 0 {
+        let _ = writeln!(
+            md,
+            "Branches on changed lines: {taken}/{branches} taken ({}).\n",
+            show_percent(Some(taken as f64 * 100.0 / branches as f64))
+        );
+    }
+    if !patch.files_not_in_report.is_empty() {
+        let _ = writeln!(
+            md,
+            "{} changed files are not in the coverage report (not loaded by any test, or not code).\n",
+            patch.files_not_in_report.len()
+        );
+    }
+    let overall = report.overall;
+    let _ = writeln!(
+        md,
+        "Overall (a trend, not a gate): lines {} ({}/{}), branches {}, functions {}, in {} files.",
+        show_percent(overall.line_percent()),
+        overall.lines_hit,
+        overall.lines,
+        show_percent(overall.branch_percent()),
+        show_percent(overall.function_percent()),
+        overall.files,
+    );
+    md
+}
+
+/// Sorted line numbers as text, `12-14, 20, … 3 more`, with at most `max` ranges.
+pub fn ranges_text(lines: &[u32], max: usize) -> String {
+    let ranges = line_ranges(lines);
+    let mut text: Vec<String> = ranges
+        .iter()
+        .take(max)
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect();
+    if ranges.len() > max {
+        text.push(format!("… {} more", ranges.len() - max));
+    }
+    text.join(", ")
+}

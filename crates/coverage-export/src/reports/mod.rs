@@ -1,0 +1,46 @@
+//! The reports of a coverage run, for people and for machines.
+
+mod badge;
+mod cobertura;
+mod json;
+mod markdown;
+
+pub use badge::{badge_color, badge_svg, shields_endpoint};
+pub use cobertura::write_cobertura;
+pub use json::json_report;
+pub use markdown::{markdown_summary, ranges_text};
+
+use crate::patch::{Overall, PatchCoverage, Verdict};
+
+/// Everything a report says: the computed coverage and what it was computed from.
+#[derive(Debug, Clone)]
+pub struct Report<'a> {
+    /// The lcov file read.
+    pub lcov: &'a str,
+    /// The range, in diff-cover's words: `origin/main...HEAD, staged and unstaged changes`.
+    pub diff_name: String,
+    /// The patch gate's threshold, in percent.
+    pub threshold: f64,
+    /// Patch coverage.
+    pub patch: &'a PatchCoverage,
+    /// Overall coverage.
+    pub overall: Overall,
+    /// `SF:` paths of the report outside the repository.
+    pub outside: &'a [String],
+}
+
+impl Report<'_> {
+    /// The gate's verdict.
+    pub fn verdict(&self) -> Verdict {
+        self.patch.verdict(self.threshold)
+    }
+}
+
+/// A percentage with one decimal, `"–"` for none.
+pub fn show_percent(percent: Option<f64>) -> String {
+    match percent {
+        // Truncated, not rounded: 84.96% must not read as 85.0% next to an 85% gate.
+        Some(p) => format!("{:.1}%", (p * 10.0).floor() / 10.0),
+        None => "–".to_owned(),
+    }
+}
