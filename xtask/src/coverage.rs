@@ -11,7 +11,7 @@ use coverage_export::{
     Analysis, Inputs, PrefixRemap, Repository, Scope, analyze, line_ranges, stage_coverage_files,
     write_outputs,
 };
-use deno_runner::{Deno, DenoProject, Invocation, TestOptions};
+use deno_runner::{DenoProject, Invocation, TestOptions};
 use github_actions::{Actions, Annotation, Level};
 
 use crate::context::{self, current_dir};
@@ -92,26 +92,21 @@ fn parse_percent(text: &str) -> Result<f64, String> {
 pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     let stream = Stream::beside_json(args.json);
     let out = absolute(&args.out)?;
-    let (lcov, repo) = match &args.lcov {
-        Some(lcov) => (
-            absolute(lcov)?,
-            open_repo(args.repo.as_deref(), &current_dir()?)?,
-        ),
-        None => {
-            let project = context::open_project(project)?;
-            let repo = open_repo(args.repo.as_deref(), project.dir())?;
-            let deno = context::deno()?;
-            match run_tests_with_coverage(&deno, &project, &out, stream)? {
-                Some(lcov) => (lcov, repo),
-                None => return Ok(ExitCode::from(1)),
-            }
-        }
+    let project = match args.lcov {
+        Some(_) => None,
+        None => Some(context::open_project(project)?),
     };
-    let base = match &args.base {
-        Some(base) => base.clone(),
-        None => default_base(&repo)?,
+    let repo = open_repo(args.repo.as_deref(), project.as_ref())?;
+    // Checked before the tests run: a bad base should not cost a test run to find out.
+    let range = repo.range(&base_ref(args, &repo)?)?;
+    let lcov = match (&args.lcov, &project) {
+        (Some(lcov), _) => absolute(lcov)?,
+        (None, Some(project)) => match run_tests_with_coverage(project, &out, stream)? {
+            Some(lcov) => lcov,
+            None => return Ok(ExitCode::from(1)),
+        },
+        (None, None) => unreachable!("a project is opened when there is no --lcov"),
     };
-    let range = repo.range(&base)?;
     let scope = Scope {
         staged: !args.ignore_staged,
         unstaged: !args.ignore_unstaged,
@@ -155,11 +150,11 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
 
 /// `deno test --coverage`, then `deno coverage --lcov`. `None` when the tests failed.
 fn run_tests_with_coverage(
-    deno: &Deno,
     project: &DenoProject,
     out: &Utf8Path,
     stream: Stream,
 ) -> Result<Option<Utf8PathBuf>> {
+    let deno = context::deno()?;
     let profile = out.join("deno-profile");
     if profile.exists() {
         std::fs::remove_dir_all(&profile).with_context(|| format!("cannot clear {profile}"))?;
@@ -190,10 +185,12 @@ fn run_tests_with_coverage(
     Ok(Some(lcov))
 }
 
-fn open_repo(repo: Option<&Utf8Path>, fallback: &Utf8Path) -> Result<Repository> {
-    let dir = match repo {
-        Some(dir) => absolute(dir)?,
-        None => fallback.to_owned(),
+/// `--repo`, else the repository holding the project, else the current directory's.
+fn open_repo(repo: Option<&Utf8Path>, project: Option<&DenoProject>) -> Result<Repository> {
+    let dir = match (repo, project) {
+        (Some(dir), _) => absolute(dir)?,
+        (None, Some(project)) => project.dir().to_owned(),
+        (None, None) => current_dir()?,
     };
     if !dir.is_dir() {
         bail!("--repo {dir}: no such directory");
@@ -201,7 +198,12 @@ fn open_repo(repo: Option<&Utf8Path>, fallback: &Utf8Path) -> Result<Repository>
     Ok(Repository::discover(&dir)?)
 }
 
-fn default_base(repo: &Repository) -> Result<String> {
+/// `--base`, else the pull request's base branch in GitHub Actions, else `origin/main`
+/// where it exists, else `main`.
+fn base_ref(args: &Args, repo: &Repository) -> Result<String> {
+    if let Some(base) = &args.base {
+        return Ok(base.clone());
+    }
     if let Ok(branch) = std::env::var("GITHUB_BASE_REF")
         && !branch.is_empty()
     {

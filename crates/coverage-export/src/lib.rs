@@ -25,7 +25,7 @@ pub use diff::{ChangedLines, DiffError, DiffStage, FileChange, parse_diff, unquo
 pub use git::{GitError, Range, Repository, Scope};
 pub use lcov::{LcovError, LcovReport, parse_lcov, read_lcov, write_lcov};
 pub use outputs::{OUTPUT_FILES, StagedFiles, stage_coverage_files, write_outputs};
-pub use patch::{FilePatch, Overall, PatchCoverage, RepoCoverage, Verdict, line_ranges};
+pub use patch::{FilePatch, Overall, PatchCoverage, RepoCoverage, Verdict, line_ranges, percent};
 pub use paths::{PathMap, PrefixRemap};
 
 use camino::Utf8Path;

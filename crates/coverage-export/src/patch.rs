@@ -60,9 +60,11 @@ impl FilePatch {
         self.covered_lines.len() + self.violation_lines.len()
     }
 
-    /// Percent of changed coverable lines that ran (`None` without any).
+    /// Percent of changed coverable lines that ran (`None` without any), computed as
+    /// diff-cover computes it, so that the two agree to the last digit.
     pub fn percent(&self) -> Option<f64> {
-        percent(self.covered_lines.len(), self.measured())
+        let measured = self.measured();
+        (measured > 0).then(|| 100.0 - self.violation_lines.len() as f64 / measured as f64 * 100.0)
     }
 }
 
@@ -120,6 +122,12 @@ impl PatchCoverage {
             self.total_lines() - self.total_violations(),
             self.total_lines(),
         )
+    }
+
+    /// Percent of branches on changed lines that were taken; `None` when there are none.
+    pub fn branch_percent(&self) -> Option<f64> {
+        let (total, taken) = self.branches();
+        percent(taken, total)
     }
 
     /// Branches on changed lines, and how many of them were taken.
@@ -243,8 +251,10 @@ impl Overall {
     }
 }
 
-fn percent(part: usize, whole: usize) -> Option<f64> {
-    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+/// `part / whole * 100` in that order, as diff-cover computes it: `part * 100 / whole`
+/// can differ in the last bit, and a gate compares at exact boundaries.
+pub fn percent(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64 * 100.0)
 }
 
 /// Sorted line numbers as inclusive ranges: `[1, 2, 3, 7]` → `[(1, 3), (7, 7)]`.

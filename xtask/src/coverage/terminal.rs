@@ -49,7 +49,7 @@ pub fn table(report: &Report, out: &Utf8Path) -> String {
         let _ = writeln!(
             text,
             "branches on changed lines: {taken}/{branches} taken ({})",
-            show_percent(Some(taken as f64 * 100.0 / branches as f64))
+            show_percent(patch.branch_percent())
         );
     }
     if !patch.files_not_in_report.is_empty() {

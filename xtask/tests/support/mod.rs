@@ -84,7 +84,10 @@ pub fn xtask(args: &[&str]) -> Xtask {
         "GITHUB_STEP_SUMMARY",
         "GITHUB_OUTPUT",
         "GITHUB_WORKSPACE",
+        "GITHUB_BASE_REF",
         "XTASK_PROJECT",
+        "XTASK_COVERAGE_BASE",
+        "XTASK_COVERAGE_FAIL_UNDER",
     ] {
         command.env_remove(name);
     }
@@ -99,6 +102,11 @@ impl Xtask {
 
     pub fn env(mut self, name: &str, value: &str) -> Self {
         self.command.env(name, value);
+        self
+    }
+
+    pub fn current_dir(mut self, dir: &Utf8Path) -> Self {
+        self.command.current_dir(dir);
         self
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 use super::Report;
-use crate::patch::{FilePatch, Verdict};
+use crate::patch::{FilePatch, Verdict, percent};
 
 /// The JSON report. `src_stats`, `total_num_lines`, `total_num_violations`,
 /// `total_percent_covered` (an integer, truncated), `num_changed_lines`, `report_name`
@@ -93,7 +93,7 @@ impl Figure {
         Figure {
             found,
             hit,
-            percent: (found > 0).then(|| hit as f64 * 100.0 / found as f64),
+            percent: percent(hit, found),
         }
     }
 }

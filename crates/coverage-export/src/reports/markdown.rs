@@ -57,7 +57,7 @@ pub fn markdown_summary(report: &Report) -> String {
         let _ = writeln!(
             md,
             "Branches on changed lines: {taken}/{branches} taken ({}).\n",
-            show_percent(Some(taken as f64 * 100.0 / branches as f64))
+            show_percent(patch.branch_percent())
         );
     }
     if !patch.files_not_in_report.is_empty() {

@@ -1,0 +1,565 @@
+//! `cargo xtask coverage`: on the example project with real deno coverage and a real git
+//! change, on lcov files given with --lcov, and on every kind of bad input.
+
+mod support;
+
+#[path = "../../crates/coverage-export/tests/support/mod.rs"]
+mod reference;
+
+use std::process::Command;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde_json::Value;
+use support::{Project, Run, xtask};
+
+fn git(dir: &Utf8Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git must be installed to run these tests");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn init_repo(dir: &Utf8Path) {
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["config", "user.email", "test@example.invalid"]);
+    git(dir, &["config", "user.name", "test"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+}
+
+/// A copy of examples/kato in its own git repository, on branch `feature` off `main`,
+/// with a change to src/paths.ts: one tested line edited, one untested function added.
+fn example_with_change() -> Project {
+    let project = Project::copy_example();
+    init_repo(project.path());
+    git(project.path(), &["checkout", "-q", "-b", "feature"]);
+    let paths = project.read("src/paths.ts").replace(
+        "  return path.startsWith(\"/\");",
+        "  return path.length > 0 && path.startsWith(\"/\");",
+    );
+    project.write(
+        "src/paths.ts",
+        &format!(
+            "{paths}\n/** The last component of `path`. */\nexport function basename(path: string): string {{\n  const parts = normalize(path).split(\"/\");\n  return parts[parts.length - 1];\n}}\n"
+        ),
+    );
+    git(project.path(), &["commit", "-q", "-am", "basename"]);
+    project
+}
+
+fn out_dir(project: &Project) -> Utf8PathBuf {
+    project.path().parent().unwrap().join("coverage-out")
+}
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not the JSON report: {e}\n{}", run.all()))
+}
+
+#[test]
+fn the_example_project_with_a_change_agrees_with_diff_cover() {
+    let project = example_with_change();
+    let out = out_dir(&project);
+    let run = xtask(&[
+        "coverage",
+        "--base",
+        "main",
+        "--json",
+        "--out",
+        out.as_str(),
+    ])
+    .project(&project)
+    .run();
+    assert_eq!(
+        run.code,
+        1,
+        "4 of 5 changed lines do not run: below 85%\n{}",
+        run.all()
+    );
+    let ours = json(&run);
+    assert_eq!(
+        ours["src_stats"]["src/paths.ts"]["covered_lines"],
+        serde_json::json!([8])
+    );
+    assert_eq!(
+        ours["src_stats"]["src/paths.ts"]["violation_lines"],
+        serde_json::json!([45, 46, 47, 48])
+    );
+    assert_eq!(ours["patch"]["passed"], false);
+    // deno's own lcov, as written before the task read it, given to diff-cover.
+    let reference = reference::reference(project.path(), &out.join("deno.lcov"), "main");
+    reference::assert_agree(&ours, &reference);
+    for (name, _) in coverage_export::OUTPUT_FILES {
+        assert!(out.join(name).is_file(), "{name} is written");
+    }
+
+    let passing = xtask(&[
+        "coverage",
+        "--base",
+        "main",
+        "--fail-under",
+        "20",
+        "--out",
+        out.as_str(),
+    ])
+    .project(&project)
+    .run();
+    assert_eq!(passing.code, 0, "{}", passing.all());
+    assert!(passing.stdout.contains("src/paths.ts"), "{}", passing.all());
+    assert!(
+        passing.stdout.contains("45-48"),
+        "the uncovered range is shown\n{}",
+        passing.all()
+    );
+    assert!(
+        passing
+            .stdout
+            .contains("PASS: patch coverage 20.0% of 5 changed lines, gate 20%"),
+        "{}",
+        passing.all()
+    );
+}
+
+#[test]
+fn failing_tests_fail_the_task_before_coverage() {
+    let project = Project::copy_example();
+    init_repo(project.path());
+    project.write(
+        "src/broken_test.ts",
+        "Deno.test(\"broken\", () => { throw new Error(\"no\"); });\n",
+    );
+    let run = xtask(&[
+        "coverage",
+        "--base",
+        "main",
+        "--out",
+        out_dir(&project).as_str(),
+    ])
+    .project(&project)
+    .run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("the tests failed, so coverage was not measured"),
+        "{}",
+        run.all()
+    );
+}
+
+/// A small repository with a change on `feature` and an lcov file for it.
+struct Fixture {
+    project: Project,
+    lcov: Utf8PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let project = Project::empty();
+    project.write("src/a.ts", &"export const a = 1;\n".repeat(10));
+    init_repo(project.path());
+    git(project.path(), &["checkout", "-q", "-b", "feature"]);
+    project.write("src/a.ts", &"export const b = 2;\n".repeat(10));
+    git(project.path(), &["commit", "-q", "-am", "change"]);
+    let lcov = project.path().parent().unwrap().join("a.lcov");
+    let mut text = format!("SF:{}\n", project.path().join("src/a.ts"));
+    for line in 1..=10 {
+        text.push_str(&format!("DA:{line},{}\n", u32::from(line > 2)));
+    }
+    std::fs::write(&lcov, text + "end_of_record\n").unwrap();
+    Fixture { project, lcov }
+}
+
+impl Fixture {
+    fn coverage(&self, extra: &[&str]) -> Run {
+        let out = out_dir(&self.project);
+        let mut args = vec![
+            "coverage",
+            "--lcov",
+            self.lcov.as_str(),
+            "--out",
+            out.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        xtask(&args).current_dir(self.project.path()).run()
+    }
+
+    fn nothing_written(&self) -> bool {
+        !out_dir(&self.project).exists()
+    }
+}
+
+#[test]
+fn an_lcov_file_on_any_repository() {
+    let f = fixture();
+    let run = f.coverage(&["--base", "main"]);
+    assert_eq!(run.code, 1, "8 of 10 is below 85%\n{}", run.all());
+    assert!(run.stdout.contains("FAIL: patch coverage 80.0% of 10 changed lines is below the gate of 85%: 2 changed lines are not run by any test"), "{}", run.all());
+    let run = f.coverage(&["--base", "main", "--fail-under", "80"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    // --repo names the repository from anywhere.
+    let elsewhere = xtask(&[
+        "coverage",
+        "--lcov",
+        f.lcov.as_str(),
+        "--repo",
+        f.project.path().as_str(),
+        "--base",
+        "main",
+        "--json",
+        "--out",
+        out_dir(&f.project).as_str(),
+    ])
+    .current_dir(Utf8Path::new("/"))
+    .run();
+    assert_eq!(
+        json(&elsewhere)["total_num_violations"],
+        2,
+        "{}",
+        elsewhere.all()
+    );
+}
+
+#[test]
+fn the_base_defaults_to_origin_main_then_main_and_github_base_ref() {
+    let f = fixture();
+    let run = f.coverage(&["--json"]);
+    assert_eq!(
+        json(&run)["diff_name"],
+        "main...HEAD, staged and unstaged changes"
+    );
+    git(
+        f.project.path(),
+        &["update-ref", "refs/remotes/origin/main", "main"],
+    );
+    let run = f.coverage(&["--json"]);
+    assert_eq!(
+        json(&run)["diff_name"],
+        "origin/main...HEAD, staged and unstaged changes"
+    );
+    git(
+        f.project.path(),
+        &["update-ref", "refs/remotes/origin/release", "main"],
+    );
+    let out = out_dir(&f.project);
+    let run = xtask(&[
+        "coverage",
+        "--lcov",
+        f.lcov.as_str(),
+        "--json",
+        "--out",
+        out.as_str(),
+    ])
+    .current_dir(f.project.path())
+    .env("GITHUB_BASE_REF", "release")
+    .run();
+    assert_eq!(
+        json(&run)["diff_name"],
+        "origin/release...HEAD, staged and unstaged changes"
+    );
+}
+
+#[test]
+fn staged_and_unstaged_changes_can_be_left_out() {
+    let f = fixture();
+    git(f.project.path(), &["checkout", "-q", "main"]);
+    git(f.project.path(), &["checkout", "-q", "-b", "clean"]);
+    let unstaged = format!("export const c = 3;\n{}", "export const a = 1;\n".repeat(9));
+    f.project.write("src/a.ts", &unstaged);
+    let run = f.coverage(&["--base", "main", "--json"]);
+    assert_eq!(json(&run)["total_num_lines"], 1, "{}", run.all());
+    let run = f.coverage(&["--base", "main", "--json", "--ignore-unstaged"]);
+    assert_eq!(json(&run)["total_num_lines"], 0, "{}", run.all());
+    assert_eq!(json(&run)["patch"]["verdict"], "no coverable changed lines");
+}
+
+#[test]
+fn no_coverable_changed_line_passes_and_says_why() {
+    let f = fixture();
+    f.project.write("README.md", "# notes\n");
+    git(f.project.path(), &["add", "README.md"]);
+    git(f.project.path(), &["commit", "-q", "-m", "docs"]);
+    let run = f.coverage(&["--base", "feature~1"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains(
+            "PASS: no changed line is measured by the coverage report, so there is nothing to gate"
+        ),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn in_github_actions_it_annotates_summarizes_and_sets_outputs() {
+    let f = fixture();
+    let dir = f.project.path().parent().unwrap();
+    let (summary, output) = (dir.join("summary.md"), dir.join("output.txt"));
+    let out = out_dir(&f.project);
+    let run = xtask(&[
+        "coverage",
+        "--lcov",
+        f.lcov.as_str(),
+        "--base",
+        "main",
+        "--out",
+        out.as_str(),
+    ])
+    .current_dir(f.project.path())
+    .env("GITHUB_ACTIONS", "true")
+    .env("GITHUB_WORKSPACE", f.project.path().as_str())
+    .env("GITHUB_STEP_SUMMARY", summary.as_str())
+    .env("GITHUB_OUTPUT", output.as_str())
+    .run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("::warning file=src/a.ts,line=1,endLine=2,title=Changed lines not covered by tests::Lines 1-2 are changed and no test runs them."),
+        "{}",
+        run.all()
+    );
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(
+        summary.contains("❌ Patch coverage 80.0% of 10 changed lines, below the gate of 85%"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| `src/a.ts` | 80.0% | 8/10 | 1-2 |"),
+        "{summary}"
+    );
+    let output = std::fs::read_to_string(output).unwrap();
+    assert!(output.contains("patch=80.00\n"), "{output}");
+    assert!(output.contains("overall=80.00\n"), "{output}");
+}
+
+#[test]
+fn the_report_files() {
+    let f = fixture();
+    let run = f.coverage(&["--base", "main", "--json"]);
+    let out = out_dir(&f.project);
+    let on_disk: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap();
+    assert_eq!(
+        json(&run),
+        on_disk,
+        "--json prints the report that is written"
+    );
+    let lcov = std::fs::read_to_string(out.join("lcov.info")).unwrap();
+    assert!(
+        lcov.starts_with("SF:src/a.ts\n"),
+        "repository-relative paths\n{lcov}"
+    );
+    assert!(lcov.contains("LH:8\nLF:10\nend_of_record\n"), "{lcov}");
+    let cobertura = std::fs::read_to_string(out.join("cobertura.xml")).unwrap();
+    assert!(
+        cobertura.contains(r#"<class name="a.ts" filename="src/a.ts" line-rate="0.8""#),
+        "{cobertura}"
+    );
+    let parsed = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])",
+        ])
+        .arg(out.join("cobertura.xml").as_str())
+        .status()
+        .expect("python3 checks that the XML is well-formed");
+    assert!(parsed.success(), "cobertura.xml is well-formed XML");
+    let badge: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("badge.json")).unwrap()).unwrap();
+    assert_eq!(badge["message"], "80.0%");
+    assert!(
+        std::fs::read_to_string(out.join("badge.svg"))
+            .unwrap()
+            .contains("coverage: 80.0%")
+    );
+    assert!(
+        std::fs::read_to_string(out.join("summary.md"))
+            .unwrap()
+            .contains("Overall (a trend, not a gate): lines 80.0% (8/10)")
+    );
+    let leftovers: Vec<_> = out
+        .read_dir_utf8()
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_owned())
+        .filter(|name| name.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn assert_refused(run: &Run, f: &Fixture, message: &str) {
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains(message),
+        "expected {message:?} in\n{}",
+        run.all()
+    );
+    assert!(f.nothing_written(), "nothing is written on bad input");
+}
+
+#[test]
+fn a_base_that_does_not_exist() {
+    let f = fixture();
+    let run = f.coverage(&["--base", "origin/nope"]);
+    assert_refused(
+        &run,
+        &f,
+        "the base ref \"origin/nope\" does not exist: name an existing branch, tag or commit with --base, or fetch it first (git fetch origin nope)",
+    );
+}
+
+#[test]
+fn unrelated_histories() {
+    let f = fixture();
+    git(f.project.path(), &["checkout", "-q", "--orphan", "other"]);
+    git(f.project.path(), &["commit", "-q", "-m", "unrelated"]);
+    let run = f.coverage(&["--base", "main"]);
+    assert_refused(
+        &run,
+        &f,
+        "HEAD and \"main\" have no common commit (unrelated histories)",
+    );
+}
+
+#[test]
+fn a_shallow_clone_without_the_base() {
+    let f = fixture();
+    let clone = f.project.path().parent().unwrap().join("shallow");
+    let url = format!("file://{}", f.project.path());
+    git(
+        f.project.path().parent().unwrap(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "feature",
+            "--single-branch",
+            &url,
+            clone.as_str(),
+        ],
+    );
+    let out = out_dir(&f.project);
+    let run = xtask(&[
+        "coverage",
+        "--lcov",
+        f.lcov.as_str(),
+        "--base",
+        "origin/main",
+        "--out",
+        out.as_str(),
+    ])
+    .current_dir(&clone)
+    .run();
+    assert_refused(
+        &run,
+        &f,
+        "the base ref \"origin/main\" is not in this shallow clone: fetch it (git fetch origin main), or check out with full history (actions/checkout with fetch-depth: 0)",
+    );
+
+    // Both branches fetched, but not far enough back to reach where they part.
+    let both = f.project.path().parent().unwrap().join("shallow-both");
+    git(
+        f.project.path().parent().unwrap(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            both.as_str(),
+        ],
+    );
+    let run = xtask(&[
+        "coverage",
+        "--lcov",
+        f.lcov.as_str(),
+        "--base",
+        "origin/main",
+        "--out",
+        out.as_str(),
+    ])
+    .current_dir(&both)
+    .run();
+    assert_refused(
+        &run,
+        &f,
+        "have no common commit in this shallow clone: fetch more history (git fetch --unshallow), or check out with fetch-depth: 0",
+    );
+}
+
+#[test]
+fn not_a_git_repository() {
+    let f = fixture();
+    let plain = f.project.path().parent().unwrap().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    let run = f.coverage(&["--base", "main", "--repo", plain.as_str()]);
+    assert_refused(&run, &f, &format!("{plain} is not in a git repository"));
+}
+
+#[test]
+fn bad_lcov_files() {
+    let f = fixture();
+    let cases = [
+        ("", "holds no coverage records"),
+        (
+            "SF:/x/a.ts\nDA:1,1\n",
+            ":2: the file ends inside the record for /x/a.ts begun at line 1: end_of_record is missing",
+        ),
+        (
+            "SF:/x/a.ts\nDA:1,one\nend_of_record\n",
+            ":2: DA hit count is not a number: \"one\"",
+        ),
+        (
+            "SF:/x/a.ts\nDA:1,-1\nend_of_record\n",
+            ":2: negative DA hit count: \"-1\"",
+        ),
+        (
+            "SF:/x/a.ts\nWHAT:1\nend_of_record\n",
+            ":2: unknown lcov record \"WHAT\" inside the record for /x/a.ts",
+        ),
+        (
+            "SF:/x/a.ts\nDA:1,1\nSF:/x/b.ts\nDA:1,1\nend_of_record\n",
+            ":3: SF: inside the record for /x/a.ts begun at line 1: its end_of_record is missing",
+        ),
+    ];
+    for (text, message) in cases {
+        std::fs::write(&f.lcov, text).unwrap();
+        let run = f.coverage(&["--base", "main"]);
+        let expected = if text.is_empty() {
+            format!("{} {message}", f.lcov)
+        } else {
+            format!("{}{message}", f.lcov)
+        };
+        assert_refused(&run, &f, &expected);
+    }
+    std::fs::remove_file(&f.lcov).unwrap();
+    let run = f.coverage(&["--base", "main"]);
+    assert_refused(&run, &f, &format!("cannot read {}", f.lcov));
+}
+
+#[test]
+fn bad_options() {
+    let f = fixture();
+    let run = f.coverage(&["--path-prefix", "/home/runner"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("\"/home/runner\" is not FROM=TO"),
+        "{}",
+        run.all()
+    );
+    let run = f.coverage(&["--fail-under", "120"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("\"120\" is not a percentage from 0 to 100"),
+        "{}",
+        run.all()
+    );
+    assert!(f.nothing_written());
+}
