@@ -1,5 +1,8 @@
 //! `cargo xtask bench`: side-by-side timings of xtask against what it replaces.
 
+#[cfg(unix)]
+mod coverage;
+
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -37,11 +40,37 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// `cargo xtask coverage --lcov` against diff-cover (installed pinned into a private
+    /// venv) on inputs from ../shared/bench/make_patch_repo.py: wall time (median) and
+    /// peak RSS of both, their ratios, and whether their numbers are identical. Exits
+    /// with 1 when the numbers differ.
+    #[cfg(unix)]
+    Coverage {
+        /// Sizes to generate, in files (the generator's --files).
+        #[arg(long = "files", value_name = "N", value_delimiter = ',', default_values_t = [2000, 20000])]
+        sizes: Vec<u32>,
+        /// Runs of each tool per size, alternating.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        runs: u32,
+        /// The input generator.
+        #[arg(long, value_name = "PATH")]
+        generator: Option<Utf8PathBuf>,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     match &args.bench {
         Bench::Ci { runs, json } => bench_ci(project, *runs, *json),
+        #[cfg(unix)]
+        Bench::Coverage {
+            sizes,
+            runs,
+            generator,
+            json,
+        } => coverage::bench_coverage(sizes, *runs, generator.as_deref(), *json),
     }
 }
 

@@ -24,7 +24,8 @@ use crate::output::Stream;
 ///
 /// Changed lines are those of `BASE...HEAD` (from the merge-base of the base and HEAD)
 /// plus staged and unstaged changes, as diff-cover counts them. A changed line counts when
-/// the report measures it (a DA entry); it is covered when it ran. The gate passes when
+/// the report measures it (a DA entry; a BRDA or FN entry where there is no DA, as
+/// diff-cover reads lcov); it is covered when it ran. The gate passes when
 /// covered / measured reaches --fail-under, or when no changed line is measured. Overall
 /// coverage is reported, never gated.
 ///
