@@ -55,6 +55,33 @@ impl Project {
     pub fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path.join(relative)).unwrap()
     }
+
+    /// Makes the project a git repository on `main` with everything committed.
+    pub fn init_git(&self) {
+        self.git(&["init", "--quiet", "--initial-branch=main"]);
+        self.commit_all("the project");
+    }
+
+    /// Commits every change.
+    pub fn commit_all(&self, message: &str) {
+        self.git(&["add", "--all"]);
+        self.git(&["commit", "--quiet", "--allow-empty", "-m", message]);
+    }
+
+    /// Runs git in the project; returns its trimmed stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(&self.path)
+            .env("GIT_AUTHOR_NAME", "kato tests")
+            .env("GIT_AUTHOR_EMAIL", "tests@kato.invalid")
+            .env("GIT_COMMITTER_NAME", "kato tests")
+            .env("GIT_COMMITTER_EMAIL", "tests@kato.invalid")
+            .output()
+            .expect("git runs");
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
 }
 
 fn copy_tree(from: &Utf8Path, to: &Utf8Path) {
