@@ -7,6 +7,7 @@ mod ci;
 mod context;
 mod failure;
 mod output;
+mod release;
 mod verify_tag;
 
 use std::process::ExitCode;
@@ -40,6 +41,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Task {
     Ci(ci::Args),
+    Release(Box<release::Args>),
     Bump(bump::Args),
     VerifyTag(verify_tag::Args),
     Bench(bench::Args),
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.task {
         Task::Ci(args) => ci::run(cli.project.as_deref(), args),
+        Task::Release(args) => release::run(cli.project.as_deref(), args),
         Task::Bump(args) => bump::run(cli.project.as_deref(), args),
         Task::VerifyTag(args) => verify_tag::run(cli.project.as_deref(), args),
         Task::Bench(args) => bench::run(cli.project.as_deref(), args),

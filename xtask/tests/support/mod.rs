@@ -157,3 +157,20 @@ impl Run {
         format!("--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr)
     }
 }
+
+/// The release targets' triples, in the runbook's order.
+pub const TRIPLES: [&str; 5] = [
+    "x86_64-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "x86_64-apple-darwin",
+    "aarch64-apple-darwin",
+    "x86_64-pc-windows-msvc",
+];
+
+/// A `--denort-dir` with every target's base runtime: the deno of its `@deno/<platform>`
+/// npm package, installed into the xtask cache on first use.
+pub fn denort_dir() -> Utf8PathBuf {
+    let cache = deno_runner::default_cache_dir().unwrap();
+    npm_denort::provision(&cache, &pinned_deno_version(), &TRIPLES)
+        .expect("the @deno/<platform> npm packages can be installed (needs npm and the registry)")
+}
