@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use deno_runner::{Completed, Deno};
 
 use crate::checksums::SHA256SUMS;
@@ -27,10 +27,11 @@ pub struct Built {
     pub completed: Completed,
 }
 
-/// Runs the plan's compiles, at most `jobs` at a time, each artifact's compile starting
-/// as soon as a slot frees. First removes the artifacts and `SHA256SUMS` an earlier
-/// build left in the output directory, so nothing stale survives a failed build.
-/// A failed compile does not stop the others; results come back in plan order.
+/// Runs the plan: first removes the artifacts and `SHA256SUMS` an earlier build left in
+/// the output directory, so nothing stale survives a failed build; then the type check,
+/// whose failure ends the build (an error with deno's output); then the compiles, at
+/// most `jobs` at a time, each starting as soon as a slot frees. A failed compile does
+/// not stop the others; results come back in plan order.
 pub fn build(
     deno: &Deno,
     plan: &BuildPlan,
@@ -51,6 +52,16 @@ pub fn build(
             }
             _ => {}
         }
+    }
+
+    let check = deno.run(&plan.check)?;
+    if !check.success() {
+        bail!(
+            "`{}` failed in {}, so nothing was compiled:\n{}",
+            plan.check,
+            plan.check.cwd,
+            check.output.trim()
+        );
     }
 
     let next = AtomicUsize::new(0);

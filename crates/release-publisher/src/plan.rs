@@ -41,12 +41,16 @@ pub struct ArtifactPlan {
 pub struct BuildPlan {
     /// The output directory.
     pub out_dir: Utf8PathBuf,
+    /// The type check, run once before the compiles: each `deno compile` would
+    /// otherwise type-check the same modules again, and compiles started together would
+    /// each do it in full.
+    pub check: Invocation,
     /// The artifacts, in target order.
     pub artifacts: Vec<ArtifactPlan>,
 }
 
-/// Plans `deno compile` of the project's entry module (the root of `exports`) for each
-/// target, with the policy's flags.
+/// Plans `deno check` of the project, then `deno compile --no-check` of its entry
+/// module (the root of `exports`) for each target, with the policy's flags.
 pub fn plan_build(
     project: &DenoProject,
     policy: &ReleasePolicy,
@@ -77,6 +81,7 @@ pub fn plan_build(
                     permission_flags: policy.compile_flags(),
                     entry: entry.to_owned(),
                     denort_bin: options.base_runtimes.get(target.triple).cloned(),
+                    no_check: true,
                 },
             );
             ArtifactPlan {
@@ -89,6 +94,7 @@ pub fn plan_build(
         .collect();
     Ok(BuildPlan {
         out_dir: options.out_dir.clone(),
+        check: Invocation::check(project.dir(), project.lockfile().is_some()),
         artifacts,
     })
 }
@@ -138,6 +144,7 @@ mod tests {
             base_runtimes: [("x86_64-pc-windows-msvc".to_owned(), "/rt/deno.exe".into())].into(),
         };
         let plan = plan_build(&project, &policy, &options).unwrap();
+        assert_eq!(plan.check.to_string(), "deno check --frozen");
         assert_eq!(plan.artifacts.len(), 5);
         let windows = &plan.artifacts[4];
         assert_eq!(windows.path, "/out/kato-windows-x86_64.exe");
@@ -148,6 +155,7 @@ mod tests {
                 "--frozen",
                 "--target=x86_64-pc-windows-msvc",
                 "--output=/out/kato-windows-x86_64.exe",
+                "--no-check",
                 "--no-prompt",
                 "--allow-read=/etc/kato",
                 "./main.ts"

@@ -160,6 +160,7 @@ fn compile_with(deno: &Deno, fixture: &Fixture, flags: &[String]) -> Vec<u8> {
                 permission_flags: flags.to_vec(),
                 entry: "./main.ts".into(),
                 denort_bin: Some(base_runtime(&denort_dir(), target.triple).unwrap()),
+                no_check: false,
             },
         ))
         .unwrap();
