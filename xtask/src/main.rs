@@ -7,7 +7,7 @@ mod ci;
 mod context;
 mod failure;
 mod output;
-mod release;
+pub(crate) mod release;
 mod verify_tag;
 
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! `cargo xtask release`: the runbook's release up to, not including, GitHub.
 
-mod steps;
+pub(crate) mod steps;
 
 use std::process::ExitCode;
 use std::time::Instant;
