@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use camino::Utf8Path;
-use deno_runner::{quality_gates, run_gates};
+use deno_runner::{Deno, DenoProject, quality_gates, run_gates};
 use github_actions::Actions;
 
 use crate::context;
@@ -41,33 +41,47 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     let started = Instant::now();
     let project = context::open_project(project)?;
     let deno = context::deno()?;
-    let actions = Actions::from_env();
-    let plan = quality_gates(&project);
+    let passed = gate(&project, &deno, args.fail_fast, args.json, started)?;
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
 
-    let mut log = report::GateLog::new(&plan, Stream::beside_json(args.json), actions.as_ref());
-    let results = run_gates(&deno, &project, &plan, args.fail_fast, |index, result| {
+/// Runs the quality gate on `project` and reports it (the summary as JSON on stdout
+/// with `json`, else as a table); whether every gate passed. `started` is when the task
+/// started, for the total time.
+pub fn gate(
+    project: &DenoProject,
+    deno: &Deno,
+    fail_fast: bool,
+    json: bool,
+    started: Instant,
+) -> Result<bool> {
+    let actions = Actions::from_env();
+    let plan = quality_gates(project);
+
+    let mut log = report::GateLog::new(&plan, Stream::beside_json(json), actions.as_ref());
+    let results = run_gates(deno, project, &plan, fail_fast, |index, result| {
         log.finished(index, result)
     })?;
     log.finish();
 
     let summary = report::Summary {
         project: project.dir(),
-        deno: &deno,
+        deno,
         results: &results,
         total: started.elapsed(),
     };
     if let Some(actions) = &actions {
-        report::annotate(actions, &results, Stream::beside_json(args.json));
+        report::annotate(actions, &results, Stream::beside_json(json));
         actions.append_summary(&summary.markdown())?;
     }
-    if args.json {
+    if json {
         Stream::Stdout.write(&format!("{:#}\n", summary.json()));
     } else {
         Stream::Stdout.write(&summary.table());
     }
-    Ok(if summary.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(summary.passed())
 }

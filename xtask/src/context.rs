@@ -17,12 +17,16 @@ pub fn open_project(project: Option<&Utf8Path>) -> Result<DenoProject> {
         Some(dir) => dir.to_owned(),
         None => repo_root().join("examples/kato"),
     };
-    let dir = if dir.is_absolute() {
-        dir
+    Ok(DenoProject::open(&absolute(&dir)?)?)
+}
+
+/// `path` made absolute against the current directory.
+pub fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf> {
+    Ok(if path.is_absolute() {
+        path.to_owned()
     } else {
-        current_dir()?.join(dir)
-    };
-    Ok(DenoProject::open(&dir)?)
+        current_dir()?.join(path)
+    })
 }
 
 /// The deno of the repository's pin, located or provisioned; notes go to stderr.

@@ -14,7 +14,7 @@ use coverage_export::{
 use deno_runner::{DenoProject, Invocation, TestOptions};
 use github_actions::{Actions, Annotation, Level};
 
-use crate::context::{self, current_dir};
+use crate::context::{self, absolute, current_dir};
 use crate::output::Stream;
 
 /// Measure patch coverage (the changed lines) and gate on it; report overall coverage.
@@ -251,12 +251,4 @@ fn tell_github(
     actions.set_output("patch", &percent(report.patch.percent()))?;
     actions.set_output("overall", &percent(report.overall.line_percent()))?;
     Ok(())
-}
-
-fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf> {
-    Ok(if path.is_absolute() {
-        path.to_owned()
-    } else {
-        current_dir()?.join(path)
-    })
 }

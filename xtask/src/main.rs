@@ -2,15 +2,22 @@
 //! the work is done by the crates under `crates/`.
 
 mod bench;
+mod bump;
 mod ci;
 mod context;
 mod coverage;
+mod failure;
 mod output;
+pub(crate) mod release;
+mod verify_tag;
 
 use std::process::ExitCode;
 
 use camino::Utf8PathBuf;
 use clap::{Parser, Subcommand};
+use github_actions::{Actions, Annotation, Level};
+
+use crate::output::Stream;
 
 /// kato's CI/CD tasks, run the same way on a laptop and in GitHub Actions.
 ///
@@ -20,6 +27,7 @@ use clap::{Parser, Subcommand};
 /// user cache directory).
 ///
 /// Exit status: 0 success, 1 a check failed, 2 bad input or environment.
+/// Inside GitHub Actions an error is also an ::error annotation.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
 struct Cli {
@@ -35,6 +43,9 @@ struct Cli {
 enum Task {
     Ci(ci::Args),
     Coverage(coverage::Args),
+    Release(Box<release::Args>),
+    Bump(bump::Args),
+    VerifyTag(verify_tag::Args),
     Bench(bench::Args),
 }
 
@@ -43,13 +54,28 @@ fn main() -> ExitCode {
     let result = match &cli.task {
         Task::Ci(args) => ci::run(cli.project.as_deref(), args),
         Task::Coverage(args) => coverage::run(cli.project.as_deref(), args),
+        Task::Release(args) => release::run(cli.project.as_deref(), args),
+        Task::Bump(args) => bump::run(cli.project.as_deref(), args),
+        Task::VerifyTag(args) => verify_tag::run(cli.project.as_deref(), args),
         Task::Bench(args) => bench::run(cli.project.as_deref(), args),
     };
     match result {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(2)
+            if Actions::from_env().is_some() {
+                let annotation = Annotation {
+                    level: Level::Error,
+                    file: None,
+                    line: None,
+                    end_line: None,
+                    column: None,
+                    title: Some("cargo xtask".into()),
+                    message: format!("{error:#}"),
+                };
+                Stream::Stdout.write(&format!("{annotation}\n"));
+            }
+            ExitCode::from(failure::exit_status(&error))
         }
     }
 }

@@ -39,3 +39,35 @@ fn bench_refuses_zero_runs() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains("--runs"), "{}", run.stderr);
 }
+
+#[test]
+fn bench_release_compares_parallel_and_sequential_builds() {
+    let project = Project::copy_example();
+    let denort = support::denort_dir();
+    let run = xtask(&[
+        "bench",
+        "release",
+        "--runs",
+        "1",
+        "--json",
+        "--denort-dir",
+        denort.as_str(),
+    ])
+    .project(&project)
+    .run();
+    assert_eq!(run.code, 0, "{}", run.all());
+    let figures: Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    assert_eq!(figures["targets"], 5);
+    let scenarios = figures["scenarios"].as_array().unwrap();
+    let names: Vec<&str> = scenarios
+        .iter()
+        .map(|s| s["scenario"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["warm deno caches", "cold deno caches"]);
+    for scenario in scenarios {
+        let parallel = scenario["parallel_median_seconds"].as_f64().unwrap();
+        let sequential = scenario["sequential_median_seconds"].as_f64().unwrap();
+        assert!(parallel > 0.0 && sequential > 0.0, "{scenario}");
+        assert!((scenario["ratio"].as_f64().unwrap() - parallel / sequential).abs() < 1e-9);
+    }
+}

@@ -91,6 +91,8 @@ pub struct CompileOptions {
     pub entry: String,
     /// A local base runtime binary, passed as `DENORT_BIN` instead of downloading one.
     pub denort_bin: Option<Utf8PathBuf>,
+    /// `--no-check`: skip the type check (when `deno check` ran before).
+    pub no_check: bool,
 }
 
 impl Invocation {
@@ -153,6 +155,9 @@ impl Invocation {
             format!("--target={}", options.target),
             format!("--output={}", options.output),
         ];
+        if options.no_check {
+            args.push("--no-check".into());
+        }
         args.extend(options.permission_flags.iter().cloned());
         args.push(options.entry.clone());
         let mut invocation = Self::new(Subcommand::Compile, cwd, args);
@@ -259,6 +264,7 @@ mod tests {
                 permission_flags: vec!["--allow-read=/etc/kato".into()],
                 entry: "main.ts".into(),
                 denort_bin: Some("/rt/deno".into()),
+                no_check: true,
             },
         );
         assert_eq!(
@@ -268,6 +274,7 @@ mod tests {
                 "--frozen",
                 "--target=aarch64-apple-darwin",
                 "--output=/out/kato-darwin-arm64",
+                "--no-check",
                 "--allow-read=/etc/kato",
                 "main.ts"
             ]

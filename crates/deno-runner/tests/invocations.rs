@@ -134,6 +134,7 @@ fn compile_uses_the_given_base_runtime_and_permissions() {
                 entry: "mod.ts".into(),
                 // Offline, the deno binary itself serves as the base runtime.
                 denort_bin: Some(deno.path().to_owned()),
+                no_check: false,
             },
         ))
         .unwrap();

@@ -55,6 +55,33 @@ impl Project {
     pub fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path.join(relative)).unwrap()
     }
+
+    /// Makes the project a git repository on `main` with everything committed.
+    pub fn init_git(&self) {
+        self.git(&["init", "--quiet", "--initial-branch=main"]);
+        self.commit_all("the project");
+    }
+
+    /// Commits every change.
+    pub fn commit_all(&self, message: &str) {
+        self.git(&["add", "--all"]);
+        self.git(&["commit", "--quiet", "--allow-empty", "-m", message]);
+    }
+
+    /// Runs git in the project; returns its trimmed stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(&self.path)
+            .env("GIT_AUTHOR_NAME", "kato tests")
+            .env("GIT_AUTHOR_EMAIL", "tests@kato.invalid")
+            .env("GIT_COMMITTER_NAME", "kato tests")
+            .env("GIT_COMMITTER_EMAIL", "tests@kato.invalid")
+            .output()
+            .expect("git runs");
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
 }
 
 fn copy_tree(from: &Utf8Path, to: &Utf8Path) {
@@ -137,4 +164,21 @@ impl Run {
     pub fn all(&self) -> String {
         format!("--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr)
     }
+}
+
+/// The release targets' triples, in the runbook's order.
+pub const TRIPLES: [&str; 5] = [
+    "x86_64-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "x86_64-apple-darwin",
+    "aarch64-apple-darwin",
+    "x86_64-pc-windows-msvc",
+];
+
+/// A `--denort-dir` with every target's base runtime: the deno of its `@deno/<platform>`
+/// npm package, installed into the xtask cache on first use.
+pub fn denort_dir() -> Utf8PathBuf {
+    let cache = deno_runner::default_cache_dir().unwrap();
+    npm_denort::provision(&cache, &pinned_deno_version(), &TRIPLES)
+        .expect("the @deno/<platform> npm packages can be installed (needs npm and the registry)")
 }

@@ -1,0 +1,32 @@
+//! Releasing kato's binaries, up to (not including) GitHub.
+//!
+//! - [`Target`] / [`TARGETS`]: the five release targets, their artifact names and the
+//!   runners a GitHub Actions matrix would use ([`matrix`]).
+//! - [`ReleasePolicy`]: the permissions a release binary is compiled with, taken from a
+//!   permission set of deno.json and refused when it grants everything or would bake
+//!   the build machine (relative paths, the workspace, the build user's home) into the
+//!   binary. [`ReleasePolicy::compile_flags`] derives the explicit `deno compile` flags.
+//! - [`plan_build`] / [`build`]: one `deno compile` per target, run in parallel.
+//! - [`audit`]: reads a compiled artifact back: its file format, and the permissions
+//!   deno embedded in it ([`read_metadata`]) against the policy.
+//! - [`sha256sums`]: the `SHA256SUMS` file that `sha256sum -c` verifies.
+
+#![warn(missing_docs)]
+
+mod audit;
+mod build;
+mod checksums;
+mod machine;
+mod metadata;
+mod plan;
+mod policy;
+mod target;
+
+pub use audit::{AuditFinding, audit};
+pub use build::{BuildEvent, Built, build};
+pub use checksums::{SHA256SUMS, sha256_hex, sha256sums};
+pub use machine::BuildMachine;
+pub use metadata::{DENO_DEFAULT_IMPORT_HOSTS, MetadataError, read_metadata};
+pub use plan::{ArtifactPlan, BuildOptions, BuildPlan, base_runtime, plan_build};
+pub use policy::{Kind, PolicyProblem, ReleasePolicy};
+pub use target::{BinaryFormat, TARGETS, Target, matrix};

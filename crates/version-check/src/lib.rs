@@ -1,0 +1,25 @@
+//! The rules a release version follows.
+//!
+//! - [`parse_version`]: a requested version is exact semver (`0.1.0`, `1.2.0-rc.1`),
+//!   never `v0.1.0` or `1.0`.
+//! - [`check_declared`]: it equals the `version` of deno.json(c).
+//! - [`check_tag`]: a tag is `v` + that version.
+//! - [`Bump`] / [`set_version`]: the next version, written into deno.json(c) by editing
+//!   the document's tree, so comments, key order, indentation and trailing commas stay.
+//! - [`Repository`] / [`ReleaseFacts`]: what git says about the ref to release (clean
+//!   tree, on the main branch, tag not elsewhere), gathered by running git and judged
+//!   without it.
+
+#![warn(missing_docs)]
+
+mod bump;
+mod git;
+mod preflight;
+mod version;
+
+pub use bump::{Bump, BumpError, read_version, set_version};
+pub use git::{MainHead, Repository};
+pub use preflight::{PreflightProblem, ReleaseFacts, TagFacts};
+pub use version::{
+    ACCEPTED_FORM, VersionError, check_declared, check_tag, parse_version, tag_name,
+};

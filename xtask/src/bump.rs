@@ -1,0 +1,56 @@
+//! `cargo xtask bump`: the next version, written into deno.json(c).
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use camino::Utf8Path;
+use github_actions::Actions;
+use semver::Version;
+use version_check::{Bump, read_version, set_version};
+
+use crate::context;
+use crate::output::Stream;
+
+/// Write a new version into the project's deno.json(c).
+///
+/// Only the version's value changes: comments, key order, indentation and trailing
+/// commas stay as they are. A file without a version gets one after "name". Versions
+/// only go up. Inside GitHub Actions the new version is the step output `version`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// `major`, `minor`, `patch`, or an exact version such as 0.2.0 (no leading v).
+    #[arg(value_name = "VERSION|major|minor|patch")]
+    to: String,
+}
+
+pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
+    let bump: Bump = args.to.parse()?;
+    let project = context::open_project(project)?;
+    let path = project.config_path();
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
+    let current = current_version(&text, path)?;
+    let next = bump
+        .apply(current.as_ref())
+        .map_err(|error| anyhow::anyhow!("{path}: {error}"))?;
+    if current.as_ref() == Some(&next) {
+        Stream::Stdout.write(&format!("{path}: already at version {next}\n"));
+    } else {
+        let written = set_version(&text, &next).with_context(|| format!("cannot edit {path}"))?;
+        std::fs::write(path, written).with_context(|| format!("cannot write {path}"))?;
+        let from = current.map_or_else(|| "no version".to_owned(), |v| v.to_string());
+        Stream::Stdout.write(&format!("{path}: version {from} -> {next}\n"));
+    }
+    if let Some(actions) = Actions::from_env() {
+        actions.set_output("version", &next.to_string())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn current_version(text: &str, path: &Utf8Path) -> Result<Option<Version>> {
+    let Some(current) = read_version(text).with_context(|| format!("cannot read {path}"))? else {
+        return Ok(None);
+    };
+    Version::parse(&current).map(Some).with_context(|| {
+        format!("the version {current:?} in {path} is not semver: give the exact version to write")
+    })
+}

@@ -1,0 +1,470 @@
+//! The named steps of a release; `release.rs` composes them.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use camino::{Utf8Path, Utf8PathBuf};
+use deno_runner::{Deno, DenoProject};
+use github_actions::Actions;
+use indicatif::{ProgressBar, ProgressStyle};
+use release_publisher::{
+    BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, ReleasePolicy, SHA256SUMS, TARGETS,
+    Target, audit, base_runtime, build, matrix, plan_build, sha256_hex, sha256sums,
+};
+use semver::Version;
+use version_check::{ReleaseFacts, Repository, VersionError, check_declared};
+
+use super::{BuildArgs, TargetArgs};
+use crate::context;
+use crate::failure::{check_failed, problems};
+use crate::output::Stream;
+
+/// The requested version is the one in deno.json(c).
+pub fn check_version(project: &DenoProject, version: &Version) -> Result<()> {
+    check_declared(
+        version,
+        project.config().version.as_deref(),
+        project.config_path(),
+    )
+    .map(drop)
+    .map_err(version_error)
+}
+
+/// The version in deno.json(c), for a build without a requested version.
+pub fn declared_version(project: &DenoProject) -> Result<Version> {
+    let config = project.config_path();
+    let declared = project.config().version.as_deref().ok_or_else(|| {
+        version_error(VersionError::Missing {
+            config: config.to_owned(),
+        })
+    })?;
+    version_check::parse_version(declared).map_err(|_| {
+        version_error(VersionError::DeclaredInvalid {
+            config: config.to_owned(),
+            declared: declared.to_owned(),
+            reason: "not exact semver".into(),
+        })
+    })
+}
+
+fn version_error(error: VersionError) -> anyhow::Error {
+    if error.is_bad_input() {
+        error.into()
+    } else {
+        check_failed(error)
+    }
+}
+
+/// This machine's workspace and home directories, in every spelling (symlinks resolved
+/// or not): the project, its git work tree, this xtask workspace, `$GITHUB_WORKSPACE`,
+/// `$HOME`.
+pub fn build_machine(project: &DenoProject) -> Result<BuildMachine> {
+    let mut workspaces = vec![project.dir().to_owned(), context::repo_root().to_owned()];
+    // A build outside git (a matrix job's copy, a test) has no work tree to add.
+    if let Ok(repo) = Repository::open(project.dir()) {
+        workspaces.push(repo.root().to_owned());
+    }
+    workspaces.extend(env_path("GITHUB_WORKSPACE"));
+    let mut homes: Vec<Utf8PathBuf> = env_path("HOME").into_iter().collect();
+    homes.extend(dirs::home_dir().and_then(|home| Utf8PathBuf::from_path_buf(home).ok()));
+    Ok(BuildMachine {
+        workspaces: spellings(workspaces),
+        homes: spellings(homes),
+    })
+}
+
+fn env_path(name: &str) -> Option<Utf8PathBuf> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.is_empty())
+        .map(Utf8PathBuf::from)
+}
+
+fn spellings(paths: Vec<Utf8PathBuf>) -> Vec<Utf8PathBuf> {
+    let mut all = Vec::new();
+    for path in paths {
+        let resolved = path
+            .canonicalize_utf8()
+            .ok()
+            .filter(|resolved| resolved != &path);
+        for spelling in std::iter::once(path).chain(resolved) {
+            if !all.contains(&spelling) {
+                all.push(spelling);
+            }
+        }
+    }
+    all
+}
+
+/// The release policy: the permission set `name` of deno.json(c), checked.
+pub fn policy(project: &DenoProject, name: &str, machine: &BuildMachine) -> Result<ReleasePolicy> {
+    let config = project.config_path();
+    let set = project.config().permissions.get(name).ok_or_else(|| {
+        anyhow!(
+            "{config} has no permission set {name:?}: declare the release's permissions as \
+             \"permissions\": {{ \"{name}\": {{ \"read\": [...], ... }} }} (see the README, \
+             Release permissions), or name another set with --permission-set"
+        )
+    })?;
+    ReleasePolicy::from_set(name, set, machine).map_err(|found| {
+        problems(
+            &format!("the release policy permissions.{name} in {config} is refused (nothing was compiled):"),
+            &found,
+        )
+    })
+}
+
+/// The preflight of releasing `reference` as `tag`; returns the commit released.
+pub fn preflight(
+    project: &DenoProject,
+    reference: &str,
+    main_branch: &str,
+    tag: &str,
+) -> Result<String> {
+    let repo = Repository::open(project.dir())?;
+    let facts = ReleaseFacts::gather(&repo, reference, main_branch, Some(tag))?;
+    let found = facts.problems();
+    if !found.is_empty() {
+        return Err(problems(
+            &format!(
+                "the preflight of {tag} failed in {} (nothing was compiled):",
+                repo.root()
+            ),
+            &found,
+        ));
+    }
+    let commit = facts
+        .ref_commit
+        .expect("no problems means the ref resolved");
+    let main = facts.main.expect("no problems means a main branch");
+    eprintln!(
+        "preflight: {reference} is {} on {}, the tree is clean, {tag} is {}",
+        short(&commit),
+        main.name,
+        if facts.tag.and_then(|t| t.commit).is_some() {
+            "already at it"
+        } else {
+            "not taken"
+        }
+    );
+    Ok(commit)
+}
+
+/// The ci gate, as `cargo xtask ci` runs it, stopping at the first failure.
+pub fn ci_gate(project: &DenoProject, deno: &Deno, started: Instant) -> Result<()> {
+    if crate::ci::gate(project, deno, true, false, started)? {
+        Ok(())
+    } else {
+        Err(check_failed(
+            "the ci gate failed (see above): nothing was compiled",
+        ))
+    }
+}
+
+/// The targets `args` selects, in the runbook's order.
+fn selected(args: &TargetArgs) -> Vec<&'static Target> {
+    TARGETS
+        .iter()
+        .filter(|target| args.targets.is_empty() || args.targets.iter().any(|t| t == target.triple))
+        .collect()
+}
+
+/// The compile plan: where the artifacts go and which base runtimes are used.
+pub fn plan(
+    project: &DenoProject,
+    policy: &ReleasePolicy,
+    args: &BuildArgs,
+    version: &Version,
+) -> Result<BuildPlan> {
+    let out_dir = match &args.out_dir {
+        Some(dir) => context::absolute(dir)?,
+        None => context::repo_root()
+            .join("target/dist")
+            .join(version.to_string()),
+    };
+    let targets = selected(&args.targets);
+    let base_runtimes = match &args.denort_dir {
+        None => BTreeMap::new(),
+        Some(dir) => {
+            let dir = context::absolute(dir)?;
+            targets
+                .iter()
+                .map(|t| Ok((t.triple.to_owned(), base_runtime(&dir, t.triple)?)))
+                .collect::<Result<_>>()?
+        }
+    };
+    let options = BuildOptions {
+        bin: args.targets.bin.clone(),
+        out_dir,
+        targets,
+        base_runtimes,
+    };
+    plan_build(project, policy, &options)
+}
+
+/// Runs the compiles, `jobs` at a time (default: one per core), showing progress.
+pub fn compile(deno: &Deno, plan: &BuildPlan, jobs: Option<u32>) -> Result<Vec<Built>> {
+    let jobs = match jobs {
+        Some(jobs) => jobs as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let flags = &plan.artifacts[0].invocation.args;
+    eprintln!(
+        "compiling {} artifacts into {}, {jobs} at a time, with {}",
+        plan.artifacts.len(),
+        plan.out_dir,
+        flags
+            .iter()
+            .filter(|a| a.starts_with("--allow") || *a == "--no-prompt")
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let progress = Progress::new(plan.artifacts.len());
+    let built = build(deno, plan, jobs, |event| progress.event(&event))?;
+    progress.bar.finish_and_clear();
+    let failed: Vec<String> = built
+        .iter()
+        .filter(|b| !b.completed.success())
+        .map(|b| {
+            format!(
+                "{} ({}): `{}` failed ({}):\n{}",
+                b.artifact.name,
+                b.artifact.target.triple,
+                b.completed.invocation,
+                b.completed.status,
+                b.completed.output.trim()
+            )
+        })
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} compiles failed. Offline, deno cannot download the base runtimes: pass \
+             --denort-dir.\n{}",
+            failed.len(),
+            built.len(),
+            failed.join("\n")
+        );
+    }
+    Ok(built)
+}
+
+struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    fn new(len: usize) -> Self {
+        let bar = ProgressBar::new(len as u64);
+        if !bar.is_hidden() {
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{pos}/{len}] compiling {msg} [{elapsed}]")
+                    .expect("the template is valid"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(100));
+        }
+        Self { bar }
+    }
+
+    fn event(&self, event: &BuildEvent) {
+        match event {
+            BuildEvent::Started(artifact) => {
+                self.bar.set_message(artifact.name.clone());
+                self.line(format!(
+                    "compiling {} ({})",
+                    artifact.name, artifact.target.triple
+                ));
+            }
+            BuildEvent::Finished(artifact, completed) => {
+                self.bar.inc(1);
+                let verdict = if completed.success() {
+                    "built"
+                } else {
+                    "FAILED"
+                };
+                self.line(format!(
+                    "{verdict} {} in {:.1}s",
+                    artifact.name,
+                    completed.duration.as_secs_f64()
+                ));
+            }
+        }
+    }
+
+    /// A line above the bar, or on its own when there is no terminal (CI logs).
+    fn line(&self, text: String) {
+        if self.bar.is_hidden() {
+            eprintln!("{text}");
+        } else {
+            self.bar.println(text);
+        }
+    }
+}
+
+/// An artifact that passed the audit.
+pub struct Artifact {
+    name: String,
+    path: Utf8PathBuf,
+    triple: &'static str,
+    size: u64,
+    sha256: String,
+}
+
+/// Audits every artifact and computes its checksum, side by side; writes SHA256SUMS
+/// when all pass. An artifact that fails is removed so that it cannot be published;
+/// the others stay, and no SHA256SUMS is written.
+pub fn audit_and_checksum(
+    plan: &BuildPlan,
+    built: &[Built],
+    policy: &ReleasePolicy,
+    machine: &BuildMachine,
+) -> Result<Vec<Artifact>> {
+    let results: Vec<Result<(Artifact, Vec<release_publisher::AuditFinding>)>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = built
+                .iter()
+                .map(|b| {
+                    scope.spawn(move || {
+                        let path = &b.artifact.path;
+                        let bytes =
+                            std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
+                        let findings =
+                            audit(&b.artifact.name, &bytes, b.artifact.target, policy, machine);
+                        let artifact = Artifact {
+                            name: b.artifact.name.clone(),
+                            path: path.clone(),
+                            triple: b.artifact.target.triple,
+                            size: bytes.len() as u64,
+                            sha256: sha256_hex(&bytes),
+                        };
+                        Ok((artifact, findings))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an audit thread panicked"))
+                .collect()
+        });
+    let mut artifacts = Vec::new();
+    let mut findings = Vec::new();
+    for result in results {
+        let (artifact, found) = result?;
+        if !found.is_empty() {
+            std::fs::remove_file(&artifact.path)
+                .with_context(|| format!("cannot remove the refused {}", artifact.path))?;
+            findings.extend(found);
+        }
+        artifacts.push(artifact);
+    }
+    if !findings.is_empty() {
+        return Err(problems(
+            &format!(
+                "the audit refused the artifacts below, removed them so that they cannot be \
+                 published, and left the others in {}:",
+                plan.out_dir
+            ),
+            &findings,
+        ));
+    }
+    let sums: Vec<(String, String)> = artifacts
+        .iter()
+        .map(|a| (a.name.clone(), a.sha256.clone()))
+        .collect();
+    let path = plan.out_dir.join(SHA256SUMS);
+    std::fs::write(&path, sha256sums(&sums)).with_context(|| format!("cannot write {path}"))?;
+    Ok(artifacts)
+}
+
+/// Prints the artifacts; inside GitHub Actions also the step summary and outputs.
+pub fn report(plan: &BuildPlan, artifacts: &[Artifact]) -> Result<()> {
+    let mut text = format!(
+        "{} artifacts passed the audit, in {}:\n",
+        artifacts.len(),
+        plan.out_dir
+    );
+    for a in artifacts {
+        text.push_str(&format!(
+            "  {:<26} {:<26} {:>6.1} MB  sha256 {}\n",
+            a.name,
+            a.triple,
+            a.size as f64 / 1e6,
+            a.sha256
+        ));
+    }
+    text.push_str(&format!(
+        "  {SHA256SUMS} (check with: sha256sum -c {SHA256SUMS})\n"
+    ));
+    Stream::Stdout.write(&text);
+    if let Some(actions) = Actions::from_env() {
+        let mut markdown =
+            String::from("| artifact | target | size | sha256 |\n| --- | --- | ---: | --- |\n");
+        for a in artifacts {
+            markdown.push_str(&format!(
+                "| {} | {} | {:.1} MB | `{}` |\n",
+                a.name,
+                a.triple,
+                a.size as f64 / 1e6,
+                a.sha256
+            ));
+        }
+        actions.append_summary(&markdown)?;
+        if let [only] = artifacts {
+            actions.set_output("artifact", only.path.as_str())?;
+        }
+        let paths: Vec<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
+        actions.set_output("artifacts", &paths.join("\n"))?;
+        actions.set_output("dir", plan.out_dir.as_str())?;
+    }
+    Ok(())
+}
+
+/// What publishing would do, for a dry run.
+pub fn describe_publishing(tag: &str, commit: &str, dir: &Utf8Path, artifacts: &[Artifact]) {
+    let mut assets: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
+    assets.push(SHA256SUMS);
+    Stream::Stdout.write(&format!(
+        "dry run: nothing was published. Publishing {tag} would:\n\
+         \x20 1. create the tag {tag} at {} unless it is there, and a draft GitHub release {tag}\n\
+         \x20 2. upload {} assets from {dir}: {}\n\
+         \x20 3. check each uploaded asset's digest against {SHA256SUMS}\n\
+         \x20 4. publish the release\n",
+        short(commit),
+        assets.len(),
+        assets.join(", ")
+    ));
+}
+
+/// Prints the matrix (`--json`) or a table of targets and the compile flags.
+pub fn print_matrix(args: &TargetArgs, policy: &ReleasePolicy, json: bool) -> Result<()> {
+    let targets = selected(args);
+    let matrix = matrix(&targets, &args.bin);
+    if json {
+        Stream::Stdout.write(&format!("{matrix:#}\n"));
+    } else {
+        let mut text = format!("{:<26} {:<26} {}\n", "target", "artifact", "runner");
+        for target in &targets {
+            text.push_str(&format!(
+                "{:<26} {:<26} {}\n",
+                target.triple,
+                target.artifact_name(&args.bin),
+                target.runner
+            ));
+        }
+        text.push_str(&format!(
+            "deno compile flags from {}: {}\n",
+            policy.source,
+            policy.compile_flags().join(" ")
+        ));
+        Stream::Stdout.write(&text);
+    }
+    if let Some(actions) = Actions::from_env() {
+        actions.set_output("matrix", &matrix.to_string())?;
+    }
+    Ok(())
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
