@@ -2,21 +2,19 @@
 
 #[cfg(unix)]
 mod coverage;
+mod release;
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
-use release_publisher::{BuildOptions, TARGETS, base_runtime, build, plan_build};
 use serde_json::json;
 use xshell::{Cmd, Shell, cmd};
 
 use crate::context;
 use crate::output::Stream;
-use crate::release::steps;
 
 /// Time xtask side by side with what it replaces, in one run.
 #[derive(Debug, clap::Args)]
@@ -104,145 +102,8 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
             denort_dir,
             jobs,
             json,
-        } => bench_release(project, *runs, denort_dir.as_deref(), *jobs, *json),
+        } => release::bench_release(project, *runs, denort_dir.as_deref(), *jobs, *json),
     }
-}
-
-fn bench_release(
-    project: Option<&Utf8Path>,
-    runs: u32,
-    denort_dir: Option<&Utf8Path>,
-    jobs: Option<u32>,
-    json: bool,
-) -> Result<ExitCode> {
-    let project = context::open_project(project)?;
-    let machine = steps::build_machine(&project)?;
-    let policy = steps::policy(&project, "default", &machine)?;
-    let deno = context::deno()?;
-    let cores = match jobs {
-        Some(jobs) => jobs as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let base_runtimes = match denort_dir {
-        None => BTreeMap::new(),
-        Some(dir) => {
-            let dir = context::absolute(dir)?;
-            TARGETS
-                .iter()
-                .map(|t| Ok((t.triple.to_owned(), base_runtime(&dir, t.triple)?)))
-                .collect::<Result<_>>()?
-        }
-    };
-    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
-    let scratch = Utf8Path::from_path(scratch.path()).context("scratch path is not UTF-8")?;
-    let dependencies = Sides::new(project.dir(), deno.path())?.download_dependencies(scratch)?;
-    let mut builds = 0;
-    // One five-target build with `jobs` compiles at once, in `deno_dir` (None: the
-    // user's own, warm).
-    let mut time_build = |jobs: usize, cold: bool| -> Result<Duration> {
-        builds += 1;
-        let out_dir = scratch.join(format!("build-{builds}"));
-        let options = BuildOptions {
-            bin: "kato".into(),
-            out_dir: out_dir.clone(),
-            targets: TARGETS.iter().collect(),
-            base_runtimes: base_runtimes.clone(),
-        };
-        let mut plan = plan_build(&project, &policy, &options)?;
-        if cold {
-            let deno_dir = scratch.join(format!("deno-dir-{builds}"));
-            copy_tree(&dependencies, &deno_dir)?;
-            let invocations = std::iter::once(&mut plan.check)
-                .chain(plan.artifacts.iter_mut().map(|a| &mut a.invocation));
-            for invocation in invocations {
-                invocation
-                    .env
-                    .insert("DENO_DIR".into(), deno_dir.to_string());
-            }
-        }
-        let started = Instant::now();
-        let built = build(&deno, &plan, jobs, |_| {})?;
-        let elapsed = started.elapsed();
-        if let Some(failed) = built.iter().find(|b| !b.completed.success()) {
-            bail!(
-                "`{}` failed, so the time means nothing:\n{}",
-                failed.completed.invocation,
-                failed.completed.output
-            );
-        }
-        // Five artifacts take half a gigabyte: keep one build's at a time.
-        std::fs::remove_dir_all(&out_dir).with_context(|| format!("cannot remove {out_dir}"))?;
-        Ok(elapsed)
-    };
-
-    eprintln!("warming up: one untimed parallel build");
-    time_build(cores, false)?;
-    let mut scenarios = Vec::new();
-    for (scenario, cold) in [("warm deno caches", false), ("cold deno caches", true)] {
-        let (mut parallel, mut sequential) = (Vec::new(), Vec::new());
-        for run in 1..=runs {
-            // Alternate which side goes first, so neither always finds the machine warmer.
-            let (p, s) = if run % 2 == 1 {
-                let p = time_build(cores, cold)?;
-                (p, time_build(1, cold)?)
-            } else {
-                let s = time_build(1, cold)?;
-                (time_build(cores, cold)?, s)
-            };
-            eprintln!(
-                "{scenario}, run {run}/{runs}: parallel ({cores} jobs) {:.3}s, sequential {:.3}s",
-                secs(p),
-                secs(s)
-            );
-            parallel.push(p);
-            sequential.push(s);
-        }
-        scenarios.push((scenario, median(&mut parallel), median(&mut sequential)));
-    }
-    let report = if json {
-        let figures: Vec<_> = scenarios
-            .iter()
-            .map(|(scenario, parallel, sequential)| {
-                json!({
-                    "scenario": scenario,
-                    "parallel_median_seconds": secs(*parallel),
-                    "sequential_median_seconds": secs(*sequential),
-                    "ratio": secs(*parallel) / secs(*sequential),
-                })
-            })
-            .collect();
-        let figures = json!({
-            "project": project.dir(),
-            "deno": deno.version().to_string(),
-            "targets": TARGETS.len(),
-            "jobs": cores,
-            "runs": runs,
-            "scenarios": figures,
-        });
-        format!("{figures:#}\n")
-    } else {
-        let mut table = format!(
-            "project: {}, deno {}, {} targets, {runs} runs each\n{:<18}  {:>17}  {:>10}  {:>5}\n",
-            project.dir(),
-            deno.version(),
-            TARGETS.len(),
-            "scenario",
-            format!("parallel ({cores} jobs)"),
-            "sequential",
-            "ratio"
-        );
-        for (scenario, parallel, sequential) in &scenarios {
-            table.push_str(&format!(
-                "{scenario:<18}  {:>16.3}s  {:>9.3}s  {:>5.2}\n",
-                secs(*parallel),
-                secs(*sequential),
-                secs(*parallel) / secs(*sequential)
-            ));
-        }
-        table
-    };
-    Stream::Stdout.write(&report);
-    Ok(ExitCode::SUCCESS)
 }
 
 /// One scenario's medians.

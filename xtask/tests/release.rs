@@ -376,3 +376,37 @@ fn a_base_runtime_directory_without_the_target_is_named() {
         ),
     );
 }
+
+#[test]
+fn a_type_error_fails_the_build_and_leaves_no_artifact() {
+    let project = Project::copy_example();
+    project.write("src/typo.ts", "export const port: number = \"7777\";\n");
+    let out = project.path().parent().unwrap().join("job");
+    let denort = denort_dir();
+    let run = xtask(&[
+        "release",
+        "build",
+        "--target",
+        "x86_64-unknown-linux-gnu",
+        "--target",
+        "aarch64-apple-darwin",
+        "--out-dir",
+        out.as_str(),
+        "--denort-dir",
+        denort.as_str(),
+    ])
+    .project(&project)
+    .run();
+    assert_eq!(run.code, 1, "a failed check exits with 1\n{}", run.all());
+    assert_contains(&run.stderr, "`deno check --frozen` failed in");
+    assert_contains(&run.stderr, "so nothing was built");
+    assert_contains(&run.stderr, "TS2322");
+    let left: Vec<_> = out
+        .read_dir_utf8()
+        .map(|entries| entries.map(|e| e.unwrap().file_name().to_owned()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "compiles beside the failed check are removed: {left:?}"
+    );
+}

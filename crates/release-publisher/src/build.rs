@@ -1,13 +1,14 @@
 //! Running the planned compiles, several at once.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use deno_runner::{Completed, Deno};
 
 use crate::checksums::SHA256SUMS;
 use crate::plan::{ArtifactPlan, BuildPlan};
+use crate::target::BinaryFormat;
 
 /// Progress of a build, as it happens.
 #[derive(Debug)]
@@ -28,10 +29,13 @@ pub struct Built {
 }
 
 /// Runs the plan: first removes the artifacts and `SHA256SUMS` an earlier build left in
-/// the output directory, so nothing stale survives a failed build; then the type check,
-/// whose failure ends the build (an error with deno's output); then the compiles, at
-/// most `jobs` at a time, each starting as soon as a slot frees. A failed compile does
-/// not stop the others; results come back in plan order.
+/// the output directory, so nothing stale survives a failed build; then the type check
+/// and the compiles (`--no-check`), `jobs` at a time, each starting as soon as a slot
+/// frees. The check goes first and the compiles start beside it: it needs a core for
+/// about a second on a cold cache, while a compile mostly copies a hundred megabytes.
+/// With one job everything runs one after another. A failed check ends the build with an
+/// error that holds deno's output, and removes what was compiled beside it. A failed
+/// compile does not stop the others; results come back in plan order.
 pub fn build(
     deno: &Deno,
     plan: &BuildPlan,
@@ -40,11 +44,21 @@ pub fn build(
 ) -> Result<Vec<Built>> {
     let out_dir = &plan.out_dir;
     std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create {out_dir}"))?;
+    remove_artifacts(plan)?;
+    let (check, built) = run_queue(deno, plan, jobs, &on_event);
+    if let Err(error) = check.and_then(|check| type_check(plan, check)) {
+        remove_artifacts(plan)?;
+        return Err(error);
+    }
+    built
+}
+
+fn remove_artifacts(plan: &BuildPlan) -> Result<()> {
     for stale in plan
         .artifacts
         .iter()
         .map(|artifact| artifact.path.clone())
-        .chain([out_dir.join(SHA256SUMS)])
+        .chain([plan.out_dir.join(SHA256SUMS)])
     {
         match std::fs::remove_file(&stale) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
@@ -53,49 +67,101 @@ pub fn build(
             _ => {}
         }
     }
+    Ok(())
+}
 
-    let check = deno.run(&plan.check)?;
+/// The project does not type-check, so the build made nothing.
+#[derive(Debug, thiserror::Error)]
+#[error("`{command}` failed in {dir}, so nothing was built:\n{output}")]
+pub struct TypeCheckFailed {
+    /// The check's command line.
+    pub command: String,
+    /// Where it ran.
+    pub dir: String,
+    /// What deno said.
+    pub output: String,
+}
+
+fn type_check(plan: &BuildPlan, check: Completed) -> Result<()> {
     if !check.success() {
-        bail!(
-            "`{}` failed in {}, so nothing was compiled:\n{}",
-            plan.check,
-            plan.check.cwd,
-            check.output.trim()
-        );
+        return Err(TypeCheckFailed {
+            command: plan.check.to_string(),
+            dir: plan.check.cwd.to_string(),
+            output: check.output.trim().to_owned(),
+        }
+        .into());
     }
+    Ok(())
+}
 
+/// The check, then the compiles longest first, on `jobs` workers; no compile starts
+/// after the check has failed.
+fn run_queue(
+    deno: &Deno,
+    plan: &BuildPlan,
+    jobs: usize,
+    on_event: &(impl Fn(BuildEvent) + Sync),
+) -> (Result<Completed>, Result<Vec<Built>>) {
+    // deno code-signs Mach-O artifacts (about 0.7 s here, against 0.2-0.4 s for ELF and
+    // PE, which are only copied): those go first, so that the last round is short.
+    let mut compiles: Vec<usize> = (0..plan.artifacts.len()).collect();
+    compiles.sort_by_key(|&i| {
+        !matches!(
+            plan.artifacts[i].target.format,
+            BinaryFormat::MachOArm64 | BinaryFormat::MachOX86_64
+        )
+    });
+    let queue: Vec<Option<usize>> = std::iter::once(None)
+        .chain(compiles.into_iter().map(Some))
+        .collect();
     let next = AtomicUsize::new(0);
+    let check_failed = AtomicBool::new(false);
+    let check: Mutex<Option<Result<Completed>>> = Mutex::new(None);
     let results: Mutex<Vec<Option<Result<Completed>>>> =
         Mutex::new((0..plan.artifacts.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, plan.artifacts.len().max(1)) {
+        for _ in 0..jobs.clamp(1, queue.len()) {
             scope.spawn(|| {
-                while let Some(artifact) = plan.artifacts.get(next.fetch_add(1, Ordering::SeqCst)) {
+                while let Some(&task) = queue.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    if check_failed.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Some(index) = task else {
+                        let completed = deno.run(&plan.check);
+                        if !completed.as_ref().is_ok_and(Completed::success) {
+                            check_failed.store(true, Ordering::SeqCst);
+                        }
+                        *check.lock().expect("no worker panicked") = Some(completed);
+                        continue;
+                    };
+                    let artifact = &plan.artifacts[index];
                     on_event(BuildEvent::Started(artifact));
                     let result = deno.run(&artifact.invocation);
                     if let Ok(completed) = &result {
                         on_event(BuildEvent::Finished(artifact, completed));
                     }
-                    let index = plan
-                        .artifacts
-                        .iter()
-                        .position(|a| std::ptr::eq(a, artifact))
-                        .expect("the artifact is in the plan");
                     results.lock().expect("no worker panicked")[index] = Some(result);
                 }
             });
         }
     });
+    let check = check
+        .into_inner()
+        .expect("no worker panicked")
+        .expect("the check ran first");
     let results = results.into_inner().expect("no worker panicked");
-    plan.artifacts
+    let built = plan
+        .artifacts
         .iter()
         .zip(results)
-        .map(|(artifact, result)| {
-            let completed = result.expect("every artifact was compiled")?;
-            Ok(Built {
+        .filter_map(|(artifact, result)| {
+            // Compiles skipped after a failed check have no result; the check's error wins.
+            let completed = result?;
+            Some(completed.map(|completed| Built {
                 artifact: artifact.clone(),
                 completed,
-            })
+            }))
         })
-        .collect()
+        .collect();
+    (check, built)
 }

@@ -23,7 +23,7 @@ mod policy;
 mod target;
 
 pub use audit::{AuditFinding, audit};
-pub use build::{BuildEvent, Built, build};
+pub use build::{BuildEvent, Built, TypeCheckFailed, build};
 pub use checksums::{SHA256SUMS, sha256_hex, sha256sums};
 pub use machine::BuildMachine;
 pub use metadata::{DENO_DEFAULT_IMPORT_HOSTS, MetadataError, read_metadata};

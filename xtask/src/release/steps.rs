@@ -10,7 +10,8 @@ use github_actions::Actions;
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
     BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, ReleasePolicy, SHA256SUMS, TARGETS,
-    Target, audit, base_runtime, build, matrix, plan_build, sha256_hex, sha256sums,
+    Target, TypeCheckFailed, audit, base_runtime, build, matrix, plan_build, sha256_hex,
+    sha256sums,
 };
 use semver::Version;
 use version_check::{ReleaseFacts, Repository, VersionError, check_declared};
@@ -222,8 +223,12 @@ pub fn compile(deno: &Deno, plan: &BuildPlan, jobs: Option<u32>) -> Result<Vec<B
             .join(" ")
     );
     let progress = Progress::new(plan.artifacts.len());
-    let built = build(deno, plan, jobs, |event| progress.event(&event))?;
+    let built = build(deno, plan, jobs, |event| progress.event(&event));
     progress.bar.finish_and_clear();
+    let built = built.map_err(|error| match error.downcast::<TypeCheckFailed>() {
+        Ok(failed) => check_failed(failed),
+        Err(error) => error,
+    })?;
     let failed: Vec<String> = built
         .iter()
         .filter(|b| !b.completed.success())
@@ -239,9 +244,18 @@ pub fn compile(deno: &Deno, plan: &BuildPlan, jobs: Option<u32>) -> Result<Vec<B
         })
         .collect();
     if !failed.is_empty() {
+        // Without DENORT_BIN deno downloads each target's base runtime: offline, that is
+        // the usual reason.
+        let downloads = built.iter().any(|b| {
+            !b.completed.success() && !b.artifact.invocation.env.contains_key("DENORT_BIN")
+        });
+        let hint = if downloads {
+            " deno downloads the base runtime of each target: offline, pass --denort-dir."
+        } else {
+            ""
+        };
         bail!(
-            "{} of {} compiles failed. Offline, deno cannot download the base runtimes: pass \
-             --denort-dir.\n{}",
+            "{} of {} compiles failed.{hint}\n{}",
             failed.len(),
             built.len(),
             failed.join("\n")
