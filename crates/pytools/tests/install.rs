@@ -70,3 +70,20 @@ fn install_without_python_child() {
     let error = DIFF_COVER.install(Utf8Path::new(&cache)).unwrap_err();
     println!("{error:#}");
 }
+
+#[test]
+fn every_entry_kind_runs_from_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let cache = Utf8Path::from_path(cache.path()).unwrap();
+    for (tool, expected) in [
+        (pytools::ACTIONLINT, pytools::ACTIONLINT.version),
+        (pytools::ZIZMOR, pytools::ZIZMOR.version),
+    ] {
+        let installed = tool.install(cache).unwrap_or_else(|e| panic!("{e:#}"));
+        let output = installed.command().arg("--version").output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{}: {text}", tool.package);
+        assert!(text.contains(expected), "{}: {text}", tool.package);
+    }
+}
