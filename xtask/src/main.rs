@@ -7,9 +7,11 @@ mod ci;
 mod context;
 mod coverage;
 mod failure;
+mod outdated;
 mod output;
 pub(crate) mod release;
 mod verify_tag;
+mod workflows;
 
 use std::process::ExitCode;
 
@@ -30,7 +32,7 @@ use crate::output::Stream;
 /// Inside GitHub Actions an error is also an ::error annotation.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
-struct Cli {
+pub(crate) struct Cli {
     /// The Deno project directory (holding deno.json or deno.jsonc).
     #[arg(long, global = true, value_name = "DIR", env = "XTASK_PROJECT")]
     project: Option<Utf8PathBuf>,
@@ -46,6 +48,8 @@ enum Task {
     Release(Box<release::Args>),
     Bump(bump::Args),
     VerifyTag(verify_tag::Args),
+    Workflows(workflows::Args),
+    Outdated(outdated::Args),
     Bench(bench::Args),
 }
 
@@ -57,6 +61,8 @@ fn main() -> ExitCode {
         Task::Release(args) => release::run(cli.project.as_deref(), args),
         Task::Bump(args) => bump::run(cli.project.as_deref(), args),
         Task::VerifyTag(args) => verify_tag::run(cli.project.as_deref(), args),
+        Task::Workflows(args) => workflows::run(args),
+        Task::Outdated(args) => outdated::run(cli.project.as_deref(), args),
         Task::Bench(args) => bench::run(cli.project.as_deref(), args),
     };
     match result {

@@ -1,0 +1,694 @@
+//! The rules every GitHub Actions workflow of this repository follows, checked on the
+//! parsed YAML, each finding named by file, line, job and step.
+//!
+//! - **pinned**: every `uses:` names a full 40-character commit SHA with the version in a
+//!   comment on the same line (`actions/checkout@11bd…c683 # v4.2.2`); local actions and
+//!   workflows (`./…`) and digest-pinned images (`docker://…@sha256:…`) are fine too.
+//! - **thin run steps**: every `run:` is one line, either a `cargo xtask …` call or a
+//!   set-up line from [`SETUP_COMMANDS`]; the logic lives in xtask, where it is tested.
+//! - **no expressions in run**: no `${{ … }}` inside `run:` (a value that may come from a
+//!   user reaches the shell through `env:` instead).
+//! - **no persisted credentials**: `actions/checkout` runs with `persist-credentials: false`.
+//! - **concurrency**: the workflow sets `concurrency` (at the top, or on every job).
+//! - **least permissions**: the workflow's `permissions` grant reads only; a job's write
+//!   scopes must be needed by one of its steps (see [`WRITE_SCOPES`]).
+
+#![warn(missing_docs)]
+
+use std::fmt;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use saphyr::{LoadableYamlNode, MarkedYamlOwned as Node, ScalarOwned, YamlDataOwned};
+
+/// Set-up lines a `run:` step may hold besides `cargo xtask …`.
+pub const SETUP_COMMANDS: [&str; 5] = [
+    "cargo fmt ",
+    "cargo clippy ",
+    "cargo test ",
+    "cargo build ",
+    "rustup ",
+];
+
+/// The write scopes a job may hold, and the steps that need each: an action (by
+/// `owner/repo`) or a `cargo xtask` task line prefix.
+pub const WRITE_SCOPES: [(&str, &[&str]); 3] = [
+    (
+        "contents",
+        &["cargo xtask release publish", "cargo xtask release "],
+    ),
+    ("id-token", &["actions/attest-build-provenance"]),
+    ("attestations", &["actions/attest-build-provenance"]),
+];
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The workflow file.
+    pub file: Utf8PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// The job's id, when the finding is inside a job.
+    pub job: Option<String>,
+    /// The step's name (or `#<n>`, 1-based), when the finding is about a step.
+    pub step: Option<String>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:", self.file, self.line)?;
+        if let Some(job) = &self.job {
+            write!(f, " job {job}")?;
+            if let Some(step) = &self.step {
+                write!(f, ", step {step}")?;
+            }
+            write!(f, ":")?;
+        }
+        write!(f, " {}", self.message)
+    }
+}
+
+/// A workflow file that cannot be read as one.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    /// Reading the file or the directory failed.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: Utf8PathBuf,
+        /// The reason.
+        source: std::io::Error,
+    },
+    /// Not YAML, or not a workflow.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: Utf8PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A `run:` step of a workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStep {
+    /// The job's id.
+    pub job: String,
+    /// The step's name or `#<n>`.
+    pub step: String,
+    /// 1-based line of the command.
+    pub line: usize,
+    /// The command, trimmed.
+    pub command: String,
+}
+
+/// A job and its check name (`name:`, else the id), as branch protection names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobName {
+    /// The job's id.
+    pub id: String,
+    /// The name GitHub shows for its check.
+    pub name: String,
+}
+
+/// A parsed workflow file.
+pub struct Workflow {
+    path: Utf8PathBuf,
+    source: String,
+    root: Node,
+}
+
+impl Workflow {
+    /// Reads and parses the workflow at `path`.
+    pub fn read(path: &Utf8Path) -> Result<Self, WorkflowError> {
+        let source = std::fs::read_to_string(path).map_err(|source| WorkflowError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(path, source)
+    }
+
+    /// Parses `source`; `path` names it in findings.
+    pub fn parse(path: &Utf8Path, source: String) -> Result<Self, WorkflowError> {
+        let invalid = |message: String| WorkflowError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let mut documents =
+            Node::load_from_str(&source).map_err(|e| invalid(format!("not valid YAML: {e}")))?;
+        let root = match documents.len() {
+            1 => documents.remove(0),
+            n => {
+                return Err(invalid(format!(
+                    "holds {n} YAML documents, a workflow is one"
+                )));
+            }
+        };
+        if root
+            .data
+            .as_mapping_get("jobs")
+            .and_then(|j| j.data.as_mapping())
+            .is_none()
+        {
+            return Err(invalid("has no `jobs` mapping: not a workflow".into()));
+        }
+        Ok(Workflow {
+            path: path.to_owned(),
+            source,
+            root,
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+
+    /// Every job's id and check name, in file order.
+    pub fn job_names(&self) -> Vec<JobName> {
+        self.jobs()
+            .map(|(id, job)| JobName {
+                name: text(job, "name").unwrap_or(&id).to_owned(),
+                id,
+            })
+            .collect()
+    }
+
+    /// Every `run:` step, in file order.
+    pub fn run_steps(&self) -> Vec<RunStep> {
+        let mut runs = Vec::new();
+        for (job_id, job) in self.jobs() {
+            for (label, step) in steps(job) {
+                if let Some(run) = step.data.as_mapping_get("run") {
+                    runs.push(RunStep {
+                        job: job_id.clone(),
+                        step: label,
+                        line: run.span.start.line(),
+                        command: run.data.as_str().unwrap_or_default().trim().to_owned(),
+                    });
+                }
+            }
+        }
+        runs
+    }
+
+    /// The findings of every rule.
+    pub fn check(&self) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        self.check_workflow_level(&mut findings);
+        for (job_id, job) in self.jobs() {
+            self.check_job(&job_id, job, &mut findings);
+        }
+        findings.sort_by_key(|f| f.line);
+        findings
+    }
+
+    fn jobs(&self) -> impl Iterator<Item = (String, &Node)> {
+        self.root
+            .data
+            .as_mapping_get("jobs")
+            .and_then(|jobs| jobs.data.as_mapping())
+            .into_iter()
+            .flatten()
+            .map(|(id, job)| (id.data.as_str().unwrap_or("?").to_owned(), job))
+    }
+
+    fn finding(
+        &self,
+        line: usize,
+        job: Option<&str>,
+        step: Option<&str>,
+        message: String,
+    ) -> Finding {
+        Finding {
+            file: self.path.clone(),
+            line,
+            job: job.map(str::to_owned),
+            step: step.map(str::to_owned),
+            message,
+        }
+    }
+
+    fn check_workflow_level(&self, findings: &mut Vec<Finding>) {
+        let top = &self.root;
+        match top.data.as_mapping_get("permissions") {
+            None => findings.push(self.finding(
+                1,
+                None,
+                None,
+                "no workflow-level `permissions`: set `permissions: contents: read` (or `{}`) and grant writes per job".into(),
+            )),
+            Some(permissions) => {
+                for (scope, level, line) in scopes(permissions) {
+                    if level != "read" && level != "none" {
+                        findings.push(self.finding(
+                            line,
+                            None,
+                            None,
+                            format!("workflow-level permission {scope}: {level}: grant reads only here; a job that needs to write asks for it itself"),
+                        ));
+                    }
+                }
+            }
+        }
+        let every_job_has_concurrency = self
+            .jobs()
+            .all(|(_, job)| job.data.as_mapping_get("concurrency").is_some());
+        if top.data.as_mapping_get("concurrency").is_none() && !every_job_has_concurrency {
+            findings.push(self.finding(
+                1,
+                None,
+                None,
+                "no `concurrency`: set a group, so that two runs for the same ref (or version) never overlap".into(),
+            ));
+        }
+    }
+
+    fn check_job(&self, job_id: &str, job: &Node, findings: &mut Vec<Finding>) {
+        if let Some(uses) = job.data.as_mapping_get("uses") {
+            self.check_uses(uses, job_id, None, findings);
+        }
+        let mut needs: Vec<String> = Vec::new();
+        for (label, step) in steps(job) {
+            if let Some(uses) = step.data.as_mapping_get("uses") {
+                self.check_uses(uses, job_id, Some(&label), findings);
+                let action = uses.data.as_str().unwrap_or_default();
+                needs.push(action.split('@').next().unwrap_or_default().to_owned());
+                if action.starts_with("actions/checkout@") {
+                    let persisted = step
+                        .data
+                        .as_mapping_get("with")
+                        .and_then(|with| with.data.as_mapping_get("persist-credentials"))
+                        .map(scalar_text);
+                    if persisted.as_deref() != Some("false") {
+                        findings.push(self.finding(
+                            uses.span.start.line(),
+                            Some(job_id),
+                            Some(&label),
+                            "actions/checkout without `persist-credentials: false`: the token would stay in .git/config for every later step".into(),
+                        ));
+                    }
+                }
+            }
+            if let Some(run) = step.data.as_mapping_get("run") {
+                let command = run.data.as_str().unwrap_or_default();
+                needs.push(command.trim().to_owned());
+                if let Some(message) = run_problem(command) {
+                    findings.push(self.finding(
+                        run.span.start.line(),
+                        Some(job_id),
+                        Some(&label),
+                        message,
+                    ));
+                }
+            }
+        }
+        if let Some(permissions) = job.data.as_mapping_get("permissions") {
+            let calls_workflow = job.data.as_mapping_get("uses").is_some();
+            for (scope, level, line) in scopes(permissions) {
+                if level != "write" {
+                    continue;
+                }
+                let justified = WRITE_SCOPES
+                    .iter()
+                    .find(|(name, _)| *name == scope)
+                    .is_some_and(|(_, users)| {
+                        needs
+                            .iter()
+                            .any(|need| users.iter().any(|user| need.starts_with(user)))
+                    });
+                // A job that calls a reusable workflow passes the permissions its jobs
+                // need; those jobs are checked in their own file.
+                if !justified && !calls_workflow {
+                    findings.push(self.finding(
+                        line,
+                        Some(job_id),
+                        None,
+                        format!("permission {scope}: write is not needed by any step of this job: remove it"),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn check_uses(&self, uses: &Node, job: &str, step: Option<&str>, findings: &mut Vec<Finding>) {
+        let line = uses.span.start.line();
+        let value = uses.data.as_str().unwrap_or_default();
+        if value.starts_with("./") {
+            return;
+        }
+        if let Some(image) = value.strip_prefix("docker://") {
+            if !image.contains("@sha256:") {
+                findings.push(self.finding(
+                    line,
+                    Some(job),
+                    step,
+                    format!("{value}: pin the image by digest (@sha256:...)"),
+                ));
+            }
+            return;
+        }
+        let Some((action, reference)) = value.rsplit_once('@') else {
+            findings.push(self.finding(
+                line,
+                Some(job),
+                step,
+                format!("{value}: name a version, pinned to a full commit SHA"),
+            ));
+            return;
+        };
+        let is_sha = reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit());
+        if !is_sha {
+            findings.push(self.finding(
+                line,
+                Some(job),
+                step,
+                format!("{action}@{reference}: pin to the full 40-character commit SHA of that version, with the version in a comment (`@<sha> # {reference}`)"),
+            ));
+            return;
+        }
+        let source_line = self.source.lines().nth(line - 1).unwrap_or_default();
+        let comment = source_line.split_once(" #").map(|(_, c)| c.trim());
+        if comment.is_none_or(str::is_empty) {
+            findings.push(self.finding(
+                line,
+                Some(job),
+                step,
+                format!("{action}@{reference}: say which version the SHA is in a comment on the same line (`# v1.2.3`)"),
+            ));
+        }
+    }
+}
+
+/// What is wrong with a `run:` command, if anything.
+fn run_problem(command: &str) -> Option<String> {
+    let command = command.trim();
+    if command.contains("${{") {
+        return Some("`${{ }}` inside run: pass the value through `env:` and use the variable, so that no input is pasted into the shell".into());
+    }
+    if command.lines().count() > 1 {
+        return Some("a multi-line script: put the logic in a cargo xtask task, where it is tested; a step runs one command".into());
+    }
+    let allowed = command.starts_with("cargo xtask ")
+        || SETUP_COMMANDS
+            .iter()
+            .any(|setup| command.starts_with(setup));
+    (!allowed).then(|| {
+        format!("`{command}` is neither a cargo xtask call nor a set-up line ({}): do the work in a task", SETUP_COMMANDS.map(str::trim).join(", "))
+    })
+}
+
+/// Each step of a job with its label: the step's `name:`, else `#<n>`.
+fn steps(job: &Node) -> Vec<(String, &Node)> {
+    job.data
+        .as_mapping_get("steps")
+        .and_then(|steps| steps.data.as_vec())
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, step)| {
+            let label = text(step, "name").map_or_else(|| format!("#{}", i + 1), str::to_owned);
+            (label, step)
+        })
+        .collect()
+}
+
+/// `(scope, level, line)` of a `permissions:` value; `write-all` / `read-all` as scope `*`.
+fn scopes(permissions: &Node) -> Vec<(String, String, usize)> {
+    match permissions.data.as_mapping() {
+        Some(map) => map
+            .iter()
+            .map(|(scope, level)| {
+                (
+                    scope.data.as_str().unwrap_or("?").to_owned(),
+                    scalar_text(level),
+                    scope.span.start.line(),
+                )
+            })
+            .collect(),
+        None => {
+            let all = scalar_text(permissions);
+            let level = match all.as_str() {
+                "read-all" => "read-all",
+                "write-all" => "write",
+                _ => "",
+            };
+            if level.is_empty() {
+                Vec::new()
+            } else {
+                vec![("*".into(), level.into(), permissions.span.start.line())]
+            }
+        }
+    }
+}
+
+fn text<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
+    node.data.as_mapping_get(key)?.data.as_str()
+}
+
+/// A scalar as written: `false`, `read`, `3`.
+fn scalar_text(node: &Node) -> String {
+    match &node.data {
+        YamlDataOwned::Value(scalar) => match scalar {
+            ScalarOwned::String(s) => s.clone(),
+            ScalarOwned::Boolean(b) => b.to_string(),
+            ScalarOwned::Integer(i) => i.to_string(),
+            ScalarOwned::FloatingPoint(f) => f.to_string(),
+            ScalarOwned::Null => String::new(),
+        },
+        YamlDataOwned::Representation(text, _, _) => text.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Every workflow file (`*.yml`, `*.yaml`) of `dir`, sorted.
+pub fn workflow_files(dir: &Utf8Path) -> Result<Vec<Utf8PathBuf>, WorkflowError> {
+    let io = |source| WorkflowError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut files: Vec<Utf8PathBuf> = dir
+        .read_dir_utf8()
+        .map_err(io)?
+        .map(|entry| entry.map(|e| e.path().to_owned()))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    files.retain(|p| matches!(p.extension(), Some("yml" | "yaml")));
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"name: CI
+on: [push]
+permissions:
+  contents: read
+concurrency:
+  group: ci-${{ github.ref }}
+jobs:
+  gate:
+    name: Quality gate
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+      - name: Gate
+        run: cargo xtask ci
+      - run: cargo fmt --all --check
+  publish:
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: write
+      id-token: write
+      attestations: write
+    steps:
+      - uses: actions/attest-build-provenance@e8998f949152b193b063cb0ec769d69d929409be # v2.4.0
+        with:
+          subject-path: dist/*
+      - run: cargo xtask release publish dist
+  call:
+    uses: ./.github/workflows/release.yml
+    permissions:
+      contents: write
+"#;
+
+    fn check(text: &str) -> Vec<String> {
+        Workflow::parse(Utf8Path::new("ci.yml"), text.to_owned())
+            .unwrap()
+            .check()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    fn with(from: &str, to: &str) -> String {
+        assert!(GOOD.contains(from), "{from}");
+        GOOD.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn a_workflow_that_follows_every_rule() {
+        assert_eq!(check(GOOD), Vec::<String>::new());
+        let workflow = Workflow::parse(Utf8Path::new("ci.yml"), GOOD.to_owned()).unwrap();
+        assert_eq!(
+            workflow.job_names(),
+            [
+                JobName {
+                    id: "gate".into(),
+                    name: "Quality gate".into()
+                },
+                JobName {
+                    id: "publish".into(),
+                    name: "publish".into()
+                },
+                JobName {
+                    id: "call".into(),
+                    name: "call".into()
+                },
+            ]
+        );
+        let runs = workflow.run_steps();
+        assert_eq!(
+            runs[0],
+            RunStep {
+                job: "gate".into(),
+                step: "Gate".into(),
+                line: 16,
+                command: "cargo xtask ci".into()
+            }
+        );
+        assert_eq!(runs[1].step, "#3");
+    }
+
+    #[test]
+    fn unpinned_actions() {
+        assert_eq!(
+            check(&with(
+                "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
+                "actions/checkout@v4"
+            )),
+            [
+                "ci.yml:12: job gate, step #1: actions/checkout@v4: pin to the full 40-character commit SHA of that version, with the version in a comment (`@<sha> # v4`)"
+            ]
+        );
+        assert_eq!(
+            check(&with(" # v4.2.2", "")),
+            [
+                "ci.yml:12: job gate, step #1: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683: say which version the SHA is in a comment on the same line (`# v1.2.3`)"
+            ]
+        );
+        assert_eq!(
+            check(&with(
+                "uses: ./.github/workflows/release.yml",
+                "uses: org/shared/.github/workflows/release.yml@main"
+            )),
+            [
+                "ci.yml:30: job call: org/shared/.github/workflows/release.yml@main: pin to the full 40-character commit SHA of that version, with the version in a comment (`@<sha> # main`)"
+            ]
+        );
+    }
+
+    #[test]
+    fn run_steps_stay_thin() {
+        assert_eq!(
+            check(&with(
+                "run: cargo xtask ci",
+                "run: cargo xtask ci --base ${{ github.head_ref }}"
+            )),
+            [
+                "ci.yml:16: job gate, step Gate: `${{ }}` inside run: pass the value through `env:` and use the variable, so that no input is pasted into the shell"
+            ]
+        );
+        assert_eq!(
+            check(&with(
+                "run: cargo xtask ci",
+                "run: |\n          deno task ci\n          echo done"
+            )),
+            [
+                "ci.yml:17: job gate, step Gate: a multi-line script: put the logic in a cargo xtask task, where it is tested; a step runs one command"
+            ]
+        );
+        assert_eq!(
+            check(&with("run: cargo xtask ci", "run: deno task ci")),
+            [
+                "ci.yml:16: job gate, step Gate: `deno task ci` is neither a cargo xtask call nor a set-up line (cargo fmt, cargo clippy, cargo test, cargo build, rustup): do the work in a task"
+            ]
+        );
+    }
+
+    #[test]
+    fn checkout_must_not_persist_credentials() {
+        assert_eq!(
+            check(&with(
+                "        with:\n          persist-credentials: false\n",
+                ""
+            )),
+            [
+                "ci.yml:12: job gate, step #1: actions/checkout without `persist-credentials: false`: the token would stay in .git/config for every later step"
+            ]
+        );
+    }
+
+    #[test]
+    fn permissions_and_concurrency() {
+        assert_eq!(
+            check(&with(
+                "permissions:\n  contents: read\n",
+                "permissions: write-all\n"
+            )),
+            [
+                "ci.yml:3: workflow-level permission *: write: grant reads only here; a job that needs to write asks for it itself"
+            ]
+        );
+        assert_eq!(
+            check(&with("permissions:\n  contents: read\n", "")),
+            [
+                "ci.yml:1: no workflow-level `permissions`: set `permissions: contents: read` (or `{}`) and grant writes per job"
+            ]
+        );
+        assert_eq!(
+            check(&with("concurrency:\n  group: ci-${{ github.ref }}\n", "")),
+            [
+                "ci.yml:1: no `concurrency`: set a group, so that two runs for the same ref (or version) never overlap"
+            ]
+        );
+        assert_eq!(
+            check(&with("      - run: cargo xtask release publish dist\n", "")),
+            [
+                "ci.yml:21: job publish: permission contents: write is not needed by any step of this job: remove it"
+            ]
+        );
+        assert_eq!(
+            check(&with(
+                "      id-token: write\n",
+                "      id-token: write\n      packages: write\n"
+            )),
+            [
+                "ci.yml:23: job publish: permission packages: write is not needed by any step of this job: remove it"
+            ]
+        );
+    }
+
+    #[test]
+    fn files_that_are_not_workflows() {
+        let error = Workflow::parse(Utf8Path::new("x.yml"), "a: [".into())
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().starts_with("x.yml: not valid YAML:"),
+            "{error}"
+        );
+        let error = Workflow::parse(Utf8Path::new("x.yml"), "name: x\n".into())
+            .err()
+            .unwrap();
+        assert_eq!(
+            error.to_string(),
+            "x.yml: has no `jobs` mapping: not a workflow"
+        );
+    }
+}

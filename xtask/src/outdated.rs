@@ -1,0 +1,69 @@
+//! `cargo xtask outdated`: `deno outdated` on the project, for the runbook's manual
+//! dependency-update routine.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use camino::Utf8Path;
+use deno_runner::Invocation;
+
+use crate::context;
+
+/// List the project's dependencies that have newer versions (`deno outdated`).
+///
+/// `cargo xtask outdated --latest` also shows versions beyond the ranges in deno.json;
+/// `cargo xtask outdated --update --latest` rewrites deno.json and deno.lock (then run
+/// `cargo xtask ci` and commit both files). deno reads the npm registry and jsr.io.
+///
+/// The output is deno's own; the exit status is deno's.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Update the dependencies in deno.json and deno.lock (`deno outdated --update`).
+    #[arg(long)]
+    update: bool,
+
+    /// Consider the latest versions, beyond the ranges deno.json allows.
+    #[arg(long)]
+    latest: bool,
+
+    /// Choose the updates one by one (with --update).
+    #[arg(long, requires = "update")]
+    interactive: bool,
+
+    /// Only these packages (deno's filters: `zod`, `npm:*`, `!@std/*`).
+    #[arg(value_name = "FILTER")]
+    filters: Vec<String>,
+}
+
+impl Args {
+    fn deno_args(&self) -> Vec<String> {
+        let flags = [
+            (self.update, "--update"),
+            (self.latest, "--latest"),
+            (self.interactive, "--interactive"),
+        ];
+        flags
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, flag)| flag.to_owned())
+            .chain(self.filters.iter().cloned())
+            .collect()
+    }
+}
+
+pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
+    let project = context::open_project(project)?;
+    let deno = context::deno()?;
+    let invocation = Invocation::outdated(project.dir(), &args.deno_args());
+    eprintln!("running {invocation} in {}", project.dir());
+    // Inherited stdio: deno's table as it prints it, and its prompts with --interactive.
+    let status = deno
+        .command(&invocation)?
+        .status()
+        .with_context(|| format!("cannot run {invocation}"))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::from(1),
+    })
+}
