@@ -13,18 +13,11 @@ fn bench_ci_compares_both_sides_in_both_scenarios() {
         .run();
     assert_eq!(run.code, 0, "{}", run.all());
     let figures: Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
-    let scenarios = figures["scenarios"].as_array().unwrap();
-    let names: Vec<&str> = scenarios
-        .iter()
-        .map(|s| s["scenario"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["warm deno caches", "cold deno caches"]);
-    for scenario in scenarios {
-        let xtask = scenario["xtask_ci_median_seconds"].as_f64().unwrap();
-        let deno_task = scenario["deno_task_ci_median_seconds"].as_f64().unwrap();
-        assert!(xtask > 0.0 && deno_task > 0.0, "{scenario}");
-        assert!((scenario["ratio"].as_f64().unwrap() - xtask / deno_task).abs() < 1e-9);
-    }
+    assert_scenarios(
+        &figures,
+        "xtask_ci_median_seconds",
+        "deno_task_ci_median_seconds",
+    );
     assert!(
         figures["xtask_binary_help_median_seconds"]
             .as_f64()
@@ -58,6 +51,15 @@ fn bench_release_compares_parallel_and_sequential_builds() {
     assert_eq!(run.code, 0, "{}", run.all());
     let figures: Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
     assert_eq!(figures["targets"], 5);
+    assert_scenarios(
+        &figures,
+        "parallel_median_seconds",
+        "sequential_median_seconds",
+    );
+}
+
+/// The warm and cold scenarios, each with two positive medians and their ratio.
+fn assert_scenarios(figures: &Value, ours: &str, theirs: &str) {
     let scenarios = figures["scenarios"].as_array().unwrap();
     let names: Vec<&str> = scenarios
         .iter()
@@ -65,9 +67,11 @@ fn bench_release_compares_parallel_and_sequential_builds() {
         .collect();
     assert_eq!(names, ["warm deno caches", "cold deno caches"]);
     for scenario in scenarios {
-        let parallel = scenario["parallel_median_seconds"].as_f64().unwrap();
-        let sequential = scenario["sequential_median_seconds"].as_f64().unwrap();
-        assert!(parallel > 0.0 && sequential > 0.0, "{scenario}");
-        assert!((scenario["ratio"].as_f64().unwrap() - parallel / sequential).abs() < 1e-9);
+        let (a, b) = (
+            scenario[ours].as_f64().unwrap(),
+            scenario[theirs].as_f64().unwrap(),
+        );
+        assert!(a > 0.0 && b > 0.0, "{scenario}");
+        assert!((scenario["ratio"].as_f64().unwrap() - a / b).abs() < 1e-9);
     }
 }

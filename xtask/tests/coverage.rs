@@ -9,22 +9,9 @@ mod reference;
 use std::process::Command;
 
 use camino::{Utf8Path, Utf8PathBuf};
+use reference::git;
 use serde_json::Value;
 use support::{Project, Run, xtask};
-
-fn git(dir: &Utf8Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git must be installed to run these tests");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
 
 fn init_repo(dir: &Utf8Path) {
     git(dir, &["init", "-q", "-b", "main"]);
@@ -177,6 +164,12 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     fn coverage(&self, extra: &[&str]) -> Run {
+        self.coverage_in(self.project.path(), extra)
+    }
+
+    /// `cargo xtask coverage --lcov <the fixture's lcov> --out <beside the project>`, run
+    /// in `dir`.
+    fn coverage_in(&self, dir: &Utf8Path, extra: &[&str]) -> Run {
         let out = out_dir(&self.project);
         let mut args = vec![
             "coverage",
@@ -186,7 +179,19 @@ impl Fixture {
             out.as_str(),
         ];
         args.extend_from_slice(extra);
-        xtask(&args).current_dir(self.project.path()).run()
+        xtask(&args).current_dir(dir).run()
+    }
+
+    /// A `--depth 1` clone of the fixture beside it.
+    fn shallow_clone(&self, name: &str, extra: &[&str]) -> Utf8PathBuf {
+        let beside = self.project.path().parent().unwrap();
+        let clone = beside.join(name);
+        let url = format!("file://{}", self.project.path());
+        let mut args = vec!["clone", "-q", "--depth", "1"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&[&url, clone.as_str()]);
+        git(beside, &args);
+        clone
     }
 
     fn nothing_written(&self) -> bool {
@@ -427,34 +432,8 @@ fn unrelated_histories() {
 #[test]
 fn a_shallow_clone_without_the_base() {
     let f = fixture();
-    let clone = f.project.path().parent().unwrap().join("shallow");
-    let url = format!("file://{}", f.project.path());
-    git(
-        f.project.path().parent().unwrap(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--branch",
-            "feature",
-            "--single-branch",
-            &url,
-            clone.as_str(),
-        ],
-    );
-    let out = out_dir(&f.project);
-    let run = xtask(&[
-        "coverage",
-        "--lcov",
-        f.lcov.as_str(),
-        "--base",
-        "origin/main",
-        "--out",
-        out.as_str(),
-    ])
-    .current_dir(&clone)
-    .run();
+    let clone = f.shallow_clone("shallow", &["--branch", "feature", "--single-branch"]);
+    let run = f.coverage_in(&clone, &["--base", "origin/main"]);
     assert_refused(
         &run,
         &f,
@@ -462,30 +441,8 @@ fn a_shallow_clone_without_the_base() {
     );
 
     // Both branches fetched, but not far enough back to reach where they part.
-    let both = f.project.path().parent().unwrap().join("shallow-both");
-    git(
-        f.project.path().parent().unwrap(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--no-single-branch",
-            &url,
-            both.as_str(),
-        ],
-    );
-    let run = xtask(&[
-        "coverage",
-        "--lcov",
-        f.lcov.as_str(),
-        "--base",
-        "origin/main",
-        "--out",
-        out.as_str(),
-    ])
-    .current_dir(&both)
-    .run();
+    let both = f.shallow_clone("shallow-both", &["--no-single-branch"]);
+    let run = f.coverage_in(&both, &["--base", "origin/main"]);
     assert_refused(
         &run,
         &f,

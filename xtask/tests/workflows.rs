@@ -3,7 +3,7 @@
 mod support;
 
 use camino::Utf8Path;
-use support::{Project, repo_root, xtask};
+use support::{Project, Run, repo_root, xtask};
 
 #[test]
 fn the_repositorys_workflows_pass_every_check() {
@@ -20,6 +20,18 @@ fn the_repositorys_workflows_pass_every_check() {
         run.all()
     );
     assert!(run.stdout.contains("zizmor 1.32.0: clean"), "{}", run.all());
+}
+
+/// `cargo xtask workflows check --rules-only --dir <github>`.
+fn rules_only(github: &Project) -> Run {
+    xtask(&[
+        "workflows",
+        "check",
+        "--rules-only",
+        "--dir",
+        github.path().as_str(),
+    ])
+    .run()
 }
 
 fn copy_of_github() -> Project {
@@ -69,14 +81,7 @@ fn an_unknown_task_in_a_workflow_is_a_finding() {
         1,
     );
     github.write("workflows/ci.yml", &ci);
-    let run = xtask(&[
-        "workflows",
-        "check",
-        "--rules-only",
-        "--dir",
-        github.path().as_str(),
-    ])
-    .run();
+    let run = rules_only(&github);
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(run.stdout.contains("`cargo xtask ci --everything` is not a call this xtask accepts: unexpected argument '--everything'"), "{}", run.all());
 }
@@ -93,14 +98,7 @@ fn a_missing_directory_or_a_file_that_is_not_yaml() {
     );
     let github = copy_of_github();
     github.write("workflows/broken.yml", "jobs: [\n");
-    let run = xtask(&[
-        "workflows",
-        "check",
-        "--rules-only",
-        "--dir",
-        github.path().as_str(),
-    ])
-    .run();
+    let run = rules_only(&github);
     assert_eq!(run.code, 2, "{}", run.all());
     let file = Utf8Path::new(github.path().as_str()).join("workflows/broken.yml");
     assert!(

@@ -43,17 +43,7 @@ impl Repo {
     }
 
     pub fn git(&self, args: &[&str]) -> String {
-        let output = Command::new("git")
-            .args(args)
-            .current_dir(&self.path)
-            .output()
-            .expect("git must be installed to run these tests");
-        assert!(
-            output.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        git(&self.path, args)
     }
 
     /// `git add -A && git commit -m message`.
@@ -73,6 +63,21 @@ impl Repo {
         std::fs::write(&path, text).unwrap();
         path
     }
+}
+
+/// `git <args>` in `dir`, which must succeed; its stdout.
+pub fn git(dir: &Utf8Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git must be installed to run these tests");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
 }
 
 /// `SF:<abs path>` and one `DA` per line number in `hits` (`(line, hits)`).
