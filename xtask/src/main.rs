@@ -7,6 +7,7 @@ mod ci;
 mod context;
 mod coverage;
 mod failure;
+mod github;
 mod output;
 pub(crate) mod release;
 mod verify_tag;
@@ -47,6 +48,7 @@ enum Task {
     Bump(bump::Args),
     VerifyTag(verify_tag::Args),
     Bench(bench::Args),
+    Github(github::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Task::Bump(args) => bump::run(cli.project.as_deref(), args),
         Task::VerifyTag(args) => verify_tag::run(cli.project.as_deref(), args),
         Task::Bench(args) => bench::run(cli.project.as_deref(), args),
+        Task::Github(args) => github::run(args),
     };
     match result {
         Ok(code) => code,
