@@ -10,8 +10,8 @@
 //! [`Access`]. Each request is recorded ([`Recorded`]); queued [`Fault`]s answer
 //! instead of the endpoint.
 //!
-//! Endpoints are added in [`router`](crate::router): a route, a handler over the
-//! [`State`].
+//! An endpoint is added in `src/router.rs`: a `Route` variant, a line in `route()` and a
+//! handler over the [`State`] in a module named for what it serves.
 
 #![warn(missing_docs)]
 
@@ -19,7 +19,7 @@ mod accounts;
 mod environments;
 mod protection;
 mod repos;
-pub mod router;
+mod router;
 mod state;
 
 use std::convert::Infallible;

@@ -1,7 +1,7 @@
 //! From a request to an answer: authentication, the fault queue, then the endpoint.
 //!
-//! A new endpoint is a [`Route`] variant, a line in [`route`] and a handler taking the
-//! [`State`] and the request.
+//! A new endpoint is a `Route` variant, a line in `route()` and a handler taking the
+//! `State` and the request.
 
 use serde_json::{Value, json};
 

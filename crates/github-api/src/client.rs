@@ -114,7 +114,7 @@ impl fmt::Display for Method {
 pub struct Response {
     /// The status code.
     pub status: u16,
-    /// The JSON body; `Null` when there was none.
+    /// The JSON body; `Null` when there was none, and for a 3xx.
     pub body: Value,
     /// The `Location` header, which a 3xx answer carries.
     pub location: Option<String>,
@@ -267,7 +267,8 @@ impl GitHub {
                     documentation_url,
                 });
             }
-            let body = if text.trim().is_empty() {
+            // A redirect's body, if any, is not the API's to describe.
+            let body = if text.trim().is_empty() || status >= 300 {
                 Value::Null
             } else {
                 serde_json::from_str(&text).map_err(|error| ApiError::Transport {

@@ -17,14 +17,9 @@ mod client;
 mod repo;
 mod token;
 
-pub use client::{
-    API_VERSION, ApiError, Config, DEFAULT_API_URL, GitHub, Method, Response, api_url, path_segment,
-};
-pub use repo::{
-    REMOTE_FORMS, REPO_FORM, RepoError, RepoName, RepoSource, origin_url, resolve_repo, valid_name,
-    valid_owner,
-};
-pub use token::{MASK, TOKEN_VARIABLES, Token, redact, strip_credentials};
+pub use client::{ApiError, Config, DEFAULT_API_URL, GitHub, Method, Response, path_segment};
+pub use repo::{RepoError, RepoName, RepoSource, origin_url, resolve_repo, valid_owner};
+pub use token::{MASK, Token};
 
 /// Why a client could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
