@@ -264,7 +264,7 @@ impl GitHub {
                     path: path.to_owned(),
                     status,
                     message: self.token.redact(&message),
-                    documentation_url,
+                    documentation_url: documentation_url.map(|url| self.token.redact(&url)),
                 });
             }
             // A redirect's body, if any, is not the API's to describe.
@@ -315,7 +315,10 @@ impl GitHub {
                     path: path.to_owned(),
                     status: source.status_code.as_u16(),
                     message: self.token.redact(&message),
-                    documentation_url: source.documentation_url.clone(),
+                    documentation_url: source
+                        .documentation_url
+                        .as_deref()
+                        .map(|url| self.token.redact(url)),
                 }
             }
             other => ApiError::Transport {

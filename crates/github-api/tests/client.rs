@@ -93,7 +93,7 @@ fn an_echoed_token_is_redacted() {
         path: "/repos/acme/kato".into(),
         status: 401,
         headers: Vec::new(),
-        body: r#"{"message":"Bad credentials: {authorization}"}"#.into(),
+        body: r#"{"message":"Bad credentials: {authorization}","documentation_url":"https://docs.example/{authorization}"}"#.into(),
         times: 1,
     });
     let github = client(&server, TOKEN);
