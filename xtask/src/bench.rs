@@ -226,7 +226,7 @@ impl Sides {
 
     fn xtask_ci(&self) -> Cmd<'_> {
         let (cargo, dir) = (&self.cargo, &self.dir);
-        cmd!(self.repo, "{cargo} xtask ci --project {dir}").quiet()
+        as_from_a_shell(cmd!(self.repo, "{cargo} xtask ci --project {dir}").quiet())
     }
 
     fn deno(&self, args: &[&str]) -> Cmd<'_> {
@@ -293,10 +293,33 @@ impl Sides {
         let exe = std::env::current_exe().context("cannot find the xtask binary")?;
         let cargo = &self.cargo;
         Ok((
-            median_of(10, || cmd!(self.repo, "{cargo} xtask --help").quiet())?,
+            median_of(10, || {
+                as_from_a_shell(cmd!(self.repo, "{cargo} xtask --help").quiet())
+            })?,
             median_of(10, || cmd!(self.repo, "{exe} --help").quiet())?,
         ))
     }
+}
+
+/// `cmd` (a cargo command) without the variables `cargo run` gives the running xtask
+/// (`CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`, `OUT_DIR`, ...). Some build scripts (ring's)
+/// rerun when those change, so a nested cargo that inherits them would rebuild them and
+/// relink xtask: every run would be timed with a build, and the running xtask binary
+/// would be replaced under it.
+fn as_from_a_shell(mut cmd: Cmd<'_>) -> Cmd<'_> {
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                name,
+                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "OUT_DIR"
+            )
+        {
+            cmd = cmd.env_remove(name);
+        }
+    }
+    cmd
 }
 
 fn with_deno_dir<'a>(cmd: Cmd<'a>, deno_dir: Option<&Utf8Path>) -> Cmd<'a> {

@@ -7,6 +7,7 @@ mod ci;
 mod context;
 mod coverage;
 mod failure;
+mod github;
 mod outdated;
 mod output;
 pub(crate) mod release;
@@ -50,6 +51,7 @@ enum Task {
     VerifyTag(verify_tag::Args),
     Workflows(workflows::Args),
     Outdated(outdated::Args),
+    Github(github::Args),
     Bench(bench::Args),
 }
 
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Task::VerifyTag(args) => verify_tag::run(cli.project.as_deref(), args),
         Task::Workflows(args) => workflows::run(args),
         Task::Outdated(args) => outdated::run(cli.project.as_deref(), args),
+        Task::Github(args) => github::run(args),
         Task::Bench(args) => bench::run(cli.project.as_deref(), args),
     };
     match result {

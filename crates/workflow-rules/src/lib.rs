@@ -103,15 +103,6 @@ pub struct RunStep {
     pub command: String,
 }
 
-/// A job and its check name (`name:`, else the id), as branch protection names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobName {
-    /// The job's id.
-    pub id: String,
-    /// The name GitHub shows for its check.
-    pub name: String,
-}
-
 /// A parsed workflow file.
 pub struct Workflow {
     path: Utf8PathBuf,
@@ -165,14 +156,56 @@ impl Workflow {
         &self.path
     }
 
-    /// Every job's id and check name, in file order.
-    pub fn job_names(&self) -> Vec<JobName> {
-        self.jobs()
-            .map(|(id, job)| JobName {
-                name: text(job, "name").unwrap_or(&id).to_owned(),
-                id,
-            })
-            .collect()
+    /// The names of the checks this workflow reports on a pull request, one per job as
+    /// GitHub names the job's check run (its `name:`, else its id), in job order: what
+    /// branch protection requires.
+    ///
+    /// Refused, because requiring them would block every pull request or name checks that
+    /// never report: a workflow that does not run on `pull_request`; a matrix job (one
+    /// check per combination); a job that calls a reusable workflow (`caller / callee`
+    /// checks); a name made of an expression.
+    pub fn required_checks(&self) -> Result<Vec<String>, WorkflowError> {
+        let refused = |message: String| WorkflowError::Invalid {
+            path: self.path.clone(),
+            message: format!("cannot require its checks: {message}"),
+        };
+        if !self.runs_on_pull_requests() {
+            return Err(refused(
+                "the workflow does not run on pull_request, so its checks would never report \
+                 on a pull request and every merge would wait for them"
+                    .into(),
+            ));
+        }
+        let mut checks: Vec<String> = Vec::new();
+        for (id, job) in self.jobs() {
+            let check = check_name(&id, job).map_err(refused)?;
+            if !checks.contains(&check) {
+                checks.push(check);
+            }
+        }
+        if checks.is_empty() {
+            return Err(refused("the workflow has no jobs".into()));
+        }
+        Ok(checks)
+    }
+
+    fn runs_on_pull_requests(&self) -> bool {
+        let is_pull_request = |event: &Node| {
+            matches!(
+                event.data.as_str(),
+                Some("pull_request" | "pull_request_target")
+            )
+        };
+        let Some(on) = self.root.data.as_mapping_get("on") else {
+            return false;
+        };
+        if let Some(events) = on.data.as_mapping() {
+            events.keys().any(is_pull_request)
+        } else if let Some(events) = on.data.as_vec() {
+            events.iter().any(is_pull_request)
+        } else {
+            is_pull_request(on)
+        }
     }
 
     /// Every `run:` step, in file order.
@@ -443,6 +476,40 @@ fn scopes(permissions: &Node) -> Vec<(String, String, usize)> {
     }
 }
 
+/// The check a job reports, or why none can be required.
+fn check_name(id: &str, job: &Node) -> Result<String, String> {
+    if job.data.as_mapping_get("uses").is_some() {
+        return Err(format!(
+            "job `{id}` calls a reusable workflow: its checks are named `<caller> / <job>` \
+             after the called workflow's jobs, which this file does not list"
+        ));
+    }
+    if job
+        .data
+        .as_mapping_get("strategy")
+        .and_then(|strategy| strategy.data.as_mapping_get("matrix"))
+        .is_some()
+    {
+        return Err(format!(
+            "job `{id}` runs a matrix: GitHub reports one check per combination, named \
+             after its values, so no single name can be required; split it into jobs, or \
+             require its checks by hand"
+        ));
+    }
+    let Some(name) = job.data.as_mapping_get("name") else {
+        return Ok(id.to_owned());
+    };
+    let Some(name) = name.data.as_str() else {
+        return Err(format!("job `{id}` has a name that is not a string"));
+    };
+    if name.contains("${{") {
+        return Err(format!(
+            "job `{id}` is named by an expression ({name}), known only when it runs"
+        ));
+    }
+    Ok(name.to_owned())
+}
+
 fn text<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
     node.data.as_mapping_get(key)?.data.as_str()
 }
@@ -531,27 +598,99 @@ jobs:
         GOOD.replacen(from, to, 1)
     }
 
+    fn required(text: &str) -> Result<Vec<String>, String> {
+        Workflow::parse(Utf8Path::new("ci.yml"), text.to_owned())
+            .map_err(|error| error.to_string())?
+            .required_checks()
+            .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn required_checks_are_names_else_ids_in_job_order() {
+        let workflow = "
+name: CI
+on:
+  pull_request:
+  push:
+    branches: [main]
+jobs:
+  rust:
+    name: Rust checks
+    runs-on: ubuntu-24.04
+    steps: [{ run: cargo test }]
+  gate:
+    runs-on: ubuntu-24.04
+  coverage:
+    name: 'Coverage'
+    if: github.event_name == 'pull_request'
+";
+        assert_eq!(
+            required(workflow).unwrap(),
+            ["Rust checks", "gate", "Coverage"]
+        );
+    }
+
+    #[test]
+    fn required_checks_of_the_repository_ci_workflow() {
+        let path = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.github/workflows/ci.yml");
+        assert_eq!(
+            Workflow::read(&path).unwrap().required_checks().unwrap(),
+            ["Rust checks", "Quality gate", "Coverage"]
+        );
+    }
+
+    #[test]
+    fn required_checks_follow_every_trigger_form() {
+        for on in [
+            "on: pull_request",
+            "on: [push, pull_request]",
+            "on: { pull_request_target: {} }",
+        ] {
+            let workflow = format!("{on}\njobs:\n  a:\n    runs-on: x\n");
+            assert_eq!(required(&workflow).unwrap(), ["a"], "{on}");
+        }
+        let error = required("on: push\njobs:\n  a:\n    runs-on: x\n").unwrap_err();
+        assert_eq!(
+            error,
+            "ci.yml: cannot require its checks: the workflow does not run on pull_request, so \
+             its checks would never report on a pull request and every merge would wait for them"
+        );
+    }
+
+    #[test]
+    fn jobs_whose_checks_cannot_be_required() {
+        let refused =
+            |job: &str| required(&format!("on: pull_request\njobs:\n  build:\n{job}")).unwrap_err();
+        let matrix = refused("    strategy:\n      matrix:\n        os: [a, b]\n");
+        assert!(
+            matrix.starts_with("ci.yml: cannot require its checks: job `build` runs a matrix"),
+            "{matrix}"
+        );
+        let reusable = refused("    uses: ./.github/workflows/build.yml\n");
+        assert!(reusable.contains("calls a reusable workflow"), "{reusable}");
+        let expression = refused("    name: build ${{ matrix.os }}\n");
+        assert!(
+            expression.contains("named by an expression"),
+            "{expression}"
+        );
+        let not_text = refused("    name: [a]\n");
+        assert!(
+            not_text.contains("a name that is not a string"),
+            "{not_text}"
+        );
+        // A strategy without a matrix is only fail-fast or max-parallel.
+        let workflow = "on: pull_request\njobs:\n  build:\n    strategy:\n      fail-fast: false\n";
+        assert_eq!(required(workflow).unwrap(), ["build"]);
+        let empty = required("on: pull_request\njobs: {}\n").unwrap_err();
+        assert!(empty.ends_with("the workflow has no jobs"), "{empty}");
+    }
+
     #[test]
     fn a_workflow_that_follows_every_rule() {
         assert_eq!(check(GOOD), Vec::<String>::new());
         let workflow = Workflow::parse(Utf8Path::new("ci.yml"), GOOD.to_owned()).unwrap();
-        assert_eq!(
-            workflow.job_names(),
-            [
-                JobName {
-                    id: "gate".into(),
-                    name: "Quality gate".into()
-                },
-                JobName {
-                    id: "publish".into(),
-                    name: "publish".into()
-                },
-                JobName {
-                    id: "call".into(),
-                    name: "call".into()
-                },
-            ]
-        );
+        let error = workflow.required_checks().unwrap_err().to_string();
+        assert!(error.contains("does not run on pull_request"), "{error}");
         let runs = workflow.run_steps();
         assert_eq!(
             runs[0],

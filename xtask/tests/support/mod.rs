@@ -102,7 +102,8 @@ pub struct Xtask {
     command: Command,
 }
 
-/// `cargo xtask <args>`, outside GitHub Actions whatever the environment of the test.
+/// `cargo xtask <args>`, outside GitHub Actions and without GitHub's token, API or
+/// repository, whatever the environment of the test.
 pub fn xtask(args: &[&str]) -> Xtask {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
     command.args(args);
@@ -112,6 +113,10 @@ pub fn xtask(args: &[&str]) -> Xtask {
         "GITHUB_OUTPUT",
         "GITHUB_WORKSPACE",
         "GITHUB_BASE_REF",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GITHUB_API_URL",
+        "GITHUB_REPOSITORY",
         "XTASK_PROJECT",
         "XTASK_COVERAGE_BASE",
         "XTASK_COVERAGE_FAIL_UNDER",

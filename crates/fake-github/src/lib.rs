@@ -1,0 +1,195 @@
+//! For the tests: a stand-in for GitHub's REST API on `127.0.0.1`, keeping state as
+//! GitHub does, so that a client pointed at it (`GITHUB_API_URL`) can be checked for
+//! what it leaves behind and for every request it made.
+//!
+//! The server runs on a thread of its own with its own runtime and stops when the
+//! [`FakeGitHub`] is dropped. It answers for the endpoints `cargo xtask github setup`
+//! uses: the repository, branch protection, environments and their deployment branch
+//! policies, users and teams. Requests must carry `Authorization: Bearer <token>` (or
+//! `token <token>`) with a token added to the [`State`]; what the token may do is its
+//! [`Access`]. Each request is recorded ([`Recorded`]); queued [`Fault`]s answer
+//! instead of the endpoint.
+//!
+//! An endpoint is added in `src/router.rs`: a `Route` variant, a line in `route()` and a
+//! handler over the [`State`] in a module named for what it serves.
+
+#![warn(missing_docs)]
+
+mod accounts;
+mod environments;
+mod protection;
+mod repos;
+mod router;
+mod state;
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+
+pub use environments::MAX_REVIEWERS;
+pub use state::{
+    Access, Account, Actors, BranchPolicy, DeploymentBranchPolicy, Environment, Fault, Protection,
+    PullRequestReviews, Recorded, Repository, Reviewer, State, StatusChecks, Team,
+};
+
+/// A running server. Dropping it stops the server.
+pub struct FakeGitHub {
+    url: String,
+    state: Arc<Mutex<State>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeGitHub {
+    /// Starts a server holding `state` on a free port of 127.0.0.1.
+    pub fn start(state: State) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let url = format!("http://{}", listener.local_addr().expect("a local address"));
+        let state = Arc::new(Mutex::new(state));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("fake-github".into())
+            .spawn({
+                let state = Arc::clone(&state);
+                let base: Arc<str> = url.clone().into();
+                move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a runtime for the fake GitHub");
+                    // When `stopped` resolves, block_on returns and dropping the runtime
+                    // ends the accept loop and every connection.
+                    runtime.block_on(async move {
+                        let listener =
+                            tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
+                        tokio::spawn(accept(listener, state, base));
+                        let _ = stopped.await;
+                    });
+                }
+            })
+            .expect("a thread for the fake GitHub");
+        Self {
+            url,
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`: the value for `GITHUB_API_URL`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The state, locked: to read what requests left behind, or to change it.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state().requests.clone()
+    }
+
+    /// The requests so far that could change something (not `GET`).
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.state()
+            .requests
+            .iter()
+            .filter(|request| request.is_write())
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the requests so far.
+    pub fn clear_requests(&self) {
+        self.state().requests.clear();
+    }
+}
+
+impl Drop for FakeGitHub {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn accept(listener: tokio::net::TcpListener, state: Arc<Mutex<State>>, base: Arc<str>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let state = Arc::clone(&state);
+        let base = Arc::clone(&base);
+        tokio::spawn(async move {
+            let service =
+                service_fn(move |request| serve(Arc::clone(&state), Arc::clone(&base), request));
+            // A client that hangs up mid-request is no concern of the state.
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn serve(
+    state: Arc<Mutex<State>>,
+    base: Arc<str>,
+    request: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|collected| collected.to_bytes())
+        .unwrap_or_default();
+    let (body, malformed_body) = if bytes.is_empty() {
+        (None, false)
+    } else {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(value) => (Some(value), false),
+            Err(_) => (
+                Some(Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+                true,
+            ),
+        }
+    };
+    let reply = {
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        router::handle(
+            &mut state,
+            router::Request {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query: parts.uri.query(),
+                authorization: parts
+                    .headers
+                    .get("authorization")
+                    .and_then(|value| value.to_str().ok()),
+                body,
+                malformed_body,
+                base_url: &base,
+            },
+        )
+    };
+    let mut response = hyper::Response::builder().status(reply.status);
+    for (name, value) in &reply.headers {
+        response = response.header(name.as_str(), value.as_str());
+    }
+    Ok(response
+        .body(Full::new(Bytes::from(reply.body)))
+        .expect("a valid response"))
+}

@@ -1,0 +1,434 @@
+//! From a request to an answer: authentication, the fault queue, then the endpoint.
+//!
+//! A new endpoint is a `Route` variant, a line in `route()` and a handler taking the
+//! `State` and the request.
+
+use serde_json::{Value, json};
+
+use crate::state::{Access, Fault, Recorded, State};
+use crate::{accounts, environments, protection, repos};
+
+/// A request as the router sees it.
+#[derive(Debug)]
+pub struct Request<'a> {
+    /// The method, such as `GET`.
+    pub method: &'a str,
+    /// The path as sent (percent-encoded), without the query.
+    pub path: &'a str,
+    /// The query, if any.
+    pub query: Option<&'a str>,
+    /// The `Authorization` header.
+    pub authorization: Option<&'a str>,
+    /// The body, parsed when it is JSON.
+    pub body: Option<Value>,
+    /// Whether a body was sent that is not JSON.
+    pub malformed_body: bool,
+    /// The server's base URL, for the `url` fields of answers.
+    pub base_url: &'a str,
+}
+
+/// An answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// The body, sent as it is.
+    pub body: String,
+}
+
+impl Reply {
+    /// A JSON answer.
+    pub fn json(status: u16, body: Value) -> Self {
+        Self {
+            status,
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            body: body.to_string(),
+        }
+    }
+
+    /// An answer without a body.
+    pub fn empty(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: String::new(),
+        }
+    }
+
+    /// An error as GitHub words them: `message`, `documentation_url`, `status`.
+    pub fn error(status: u16, message: &str) -> Self {
+        Self::json(
+            status,
+            json!({
+                "message": message,
+                "documentation_url": "https://docs.github.com/rest",
+                "status": status.to_string(),
+            }),
+        )
+    }
+
+    /// 404 "Not Found".
+    pub fn not_found() -> Self {
+        Self::error(404, "Not Found")
+    }
+
+    /// 422 "Validation Failed" with one error, as GitHub reports a bad field.
+    pub fn invalid(message: &str) -> Self {
+        Self::json(
+            422,
+            json!({
+                "message": "Validation Failed",
+                "errors": [{ "resource": "Request", "code": "invalid", "message": message }],
+                "documentation_url": "https://docs.github.com/rest",
+                "status": "422",
+            }),
+        )
+    }
+}
+
+/// The endpoints served.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    Repo {
+        owner: String,
+        repo: String,
+    },
+    Protection {
+        owner: String,
+        repo: String,
+        branch: String,
+    },
+    Environment {
+        owner: String,
+        repo: String,
+        env: String,
+    },
+    BranchPolicies {
+        owner: String,
+        repo: String,
+        env: String,
+    },
+    BranchPolicy {
+        owner: String,
+        repo: String,
+        env: String,
+        id: String,
+    },
+    User {
+        login: String,
+    },
+    Team {
+        org: String,
+        slug: String,
+    },
+}
+
+/// What an endpoint requires of the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Read access to public data or the repository.
+    Read,
+    /// Admin rights: reading branch protection.
+    ReadProtection,
+    /// Admin rights: changing branch protection.
+    WriteProtection,
+    /// Admin rights: changing other repository settings.
+    WriteSettings,
+}
+
+fn route(path: &str) -> Option<Route> {
+    let segments: Vec<String> = path
+        .strip_prefix('/')?
+        .split('/')
+        .map(percent_decode)
+        .collect::<Option<_>>()?;
+    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let owned = |text: &str| text.to_owned();
+    Some(match s.as_slice() {
+        ["repos", o, r] => Route::Repo {
+            owner: owned(o),
+            repo: owned(r),
+        },
+        ["repos", o, r, "branches", b, "protection"] => Route::Protection {
+            owner: owned(o),
+            repo: owned(r),
+            branch: owned(b),
+        },
+        ["repos", o, r, "environments", e] => Route::Environment {
+            owner: owned(o),
+            repo: owned(r),
+            env: owned(e),
+        },
+        [
+            "repos",
+            o,
+            r,
+            "environments",
+            e,
+            "deployment-branch-policies",
+        ] => Route::BranchPolicies {
+            owner: owned(o),
+            repo: owned(r),
+            env: owned(e),
+        },
+        [
+            "repos",
+            o,
+            r,
+            "environments",
+            e,
+            "deployment-branch-policies",
+            id,
+        ] => Route::BranchPolicy {
+            owner: owned(o),
+            repo: owned(r),
+            env: owned(e),
+            id: owned(id),
+        },
+        ["users", login] => Route::User {
+            login: owned(login),
+        },
+        ["orgs", org, "teams", slug] => Route::Team {
+            org: owned(org),
+            slug: owned(slug),
+        },
+        _ => return None,
+    })
+}
+
+fn need(route: &Route, method: &str) -> Need {
+    match (route, method) {
+        (_, "GET") if matches!(route, Route::Protection { .. }) => Need::ReadProtection,
+        (_, "GET") => Need::Read,
+        (Route::Protection { .. }, _) => Need::WriteProtection,
+        _ => Need::WriteSettings,
+    }
+}
+
+/// The answer to `request`; the request is recorded in `state` with its status.
+pub fn handle(state: &mut State, request: Request<'_>) -> Reply {
+    let reply = answer(state, &request);
+    state.requests.push(Recorded {
+        method: request.method.to_owned(),
+        path: request.path.to_owned(),
+        query: request.query.map(str::to_owned),
+        body: request.body.clone(),
+        status: reply.status,
+    });
+    reply
+}
+
+fn answer(state: &mut State, request: &Request<'_>) -> Reply {
+    if let Some(fault) = take_fault(state, request) {
+        let mut reply = Reply {
+            status: fault.status,
+            headers: fault.headers,
+            body: fault
+                .body
+                .replace("{authorization}", request.authorization.unwrap_or("")),
+        };
+        reply
+            .headers
+            .push(("content-type".into(), "application/json".into()));
+        return reply;
+    }
+    let access = match authenticate(state, request.authorization) {
+        Ok(access) => access,
+        Err(reply) => return reply,
+    };
+    if request.malformed_body {
+        return Reply::error(400, "Problems parsing JSON");
+    }
+    let Some(route) = route(request.path) else {
+        return Reply::not_found();
+    };
+    if let Some(refusal) = refuse(access, need(&route, request.method)) {
+        // Admin endpoints of a repository that does not exist are 404 for everyone.
+        if repo_of(&route).is_some_and(|(o, r)| state.repo(o, r).is_none()) {
+            return Reply::not_found();
+        }
+        return refusal;
+    }
+    let body = request.body.as_ref();
+    let base = request.base_url;
+    match (request.method, route) {
+        ("GET", Route::Repo { owner, repo }) => repos::get(state, base, &owner, &repo, access),
+        (
+            "GET",
+            Route::Protection {
+                owner,
+                repo,
+                branch,
+            },
+        ) => protection::get(state, base, &owner, &repo, &branch),
+        (
+            "PUT",
+            Route::Protection {
+                owner,
+                repo,
+                branch,
+            },
+        ) => protection::put(state, base, &owner, &repo, &branch, body),
+        (
+            "DELETE",
+            Route::Protection {
+                owner,
+                repo,
+                branch,
+            },
+        ) => protection::delete(state, &owner, &repo, &branch),
+        ("GET", Route::Environment { owner, repo, env }) => {
+            environments::get(state, base, &owner, &repo, &env)
+        }
+        ("PUT", Route::Environment { owner, repo, env }) => {
+            environments::put(state, base, &owner, &repo, &env, body)
+        }
+        ("GET", Route::BranchPolicies { owner, repo, env }) => {
+            environments::list_policies(state, &owner, &repo, &env)
+        }
+        ("POST", Route::BranchPolicies { owner, repo, env }) => {
+            environments::create_policy(state, base, &owner, &repo, &env, body)
+        }
+        (
+            "GET",
+            Route::BranchPolicy {
+                owner,
+                repo,
+                env,
+                id,
+            },
+        ) => environments::get_policy(state, &owner, &repo, &env, &id),
+        (
+            "DELETE",
+            Route::BranchPolicy {
+                owner,
+                repo,
+                env,
+                id,
+            },
+        ) => environments::delete_policy(state, &owner, &repo, &env, &id),
+        ("GET", Route::User { login }) => accounts::user(state, base, &login),
+        ("GET", Route::Team { org, slug }) => accounts::team(state, base, &org, &slug),
+        _ => Reply::not_found(),
+    }
+}
+
+fn repo_of(route: &Route) -> Option<(&str, &str)> {
+    match route {
+        Route::Repo { owner, repo }
+        | Route::Protection { owner, repo, .. }
+        | Route::Environment { owner, repo, .. }
+        | Route::BranchPolicies { owner, repo, .. }
+        | Route::BranchPolicy { owner, repo, .. } => Some((owner, repo)),
+        Route::User { .. } | Route::Team { .. } => None,
+    }
+}
+
+fn take_fault(state: &mut State, request: &Request<'_>) -> Option<Fault> {
+    let index = state.faults.iter().position(|fault| {
+        fault.path == request.path
+            && fault
+                .method
+                .as_deref()
+                .is_none_or(|method| method == request.method)
+    })?;
+    let fault = &mut state.faults[index];
+    fault.times = fault.times.saturating_sub(1);
+    let served = fault.clone();
+    if fault.times == 0 {
+        state.faults.remove(index);
+    }
+    Some(served)
+}
+
+/// The token's access, from `Authorization: Bearer <token>` or `token <token>`.
+fn authenticate(state: &State, authorization: Option<&str>) -> Result<Access, Reply> {
+    let Some(header) = authorization else {
+        return Err(Reply::error(401, "Requires authentication"));
+    };
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("token "))
+        .map(str::trim);
+    token
+        .and_then(|token| state.tokens.get(token).copied())
+        .ok_or_else(|| Reply::error(401, "Bad credentials"))
+}
+
+/// The refusal GitHub gives `access` for `need`, if any.
+fn refuse(access: Access, need: Need) -> Option<Reply> {
+    match (access, need) {
+        (Access::Admin, _) | (_, Need::Read) => None,
+        (Access::ReadOnlyIntegration, _) => {
+            Some(Reply::error(403, "Resource not accessible by integration"))
+        }
+        (Access::AdministrationRead, Need::ReadProtection) => None,
+        (Access::AdministrationRead, _) => Some(Reply::error(
+            403,
+            "Resource not accessible by personal access token",
+        )),
+        (Access::Collaborator, Need::ReadProtection | Need::WriteProtection) => {
+            Some(Reply::not_found())
+        }
+        (Access::Collaborator, Need::WriteSettings) => {
+            Some(Reply::error(403, "Must have admin rights to Repository."))
+        }
+    }
+}
+
+/// `%XX` sequences decoded; `None` when they do not make UTF-8.
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+            decoded.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(
+            route("/repos/o/r/branches/release%2Fv1/protection"),
+            Some(Route::Protection {
+                owner: "o".into(),
+                repo: "r".into(),
+                branch: "release/v1".into()
+            })
+        );
+        assert_eq!(
+            route("/orgs/acme/teams/ops"),
+            Some(Route::Team {
+                org: "acme".into(),
+                slug: "ops".into()
+            })
+        );
+        assert_eq!(route("/repos/o/r/releases"), None);
+        assert_eq!(route("repos/o/r"), None);
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%2Fb%20c").as_deref(), Some("a/b c"));
+        assert_eq!(percent_decode("v%2A").as_deref(), Some("v*"));
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        assert_eq!(percent_decode("bad%zz"), None);
+    }
+}

@@ -1,0 +1,368 @@
+//! What the server knows: tokens, accounts, teams, repositories and what is set on them,
+//! the requests it was sent, and the faults it has been told to answer with.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+/// What a token may do, modelled on the tokens GitHub hands out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A token that may administer every repository: a classic token with `repo` of an
+    /// admin, or a fine-grained one with "Administration: Read and write".
+    Admin,
+    /// A workflow's `GITHUB_TOKEN` (or a GitHub App without the Administration
+    /// permission): it reads, and admin endpoints answer 403 "Resource not accessible by
+    /// integration".
+    ReadOnlyIntegration,
+    /// A fine-grained token of an admin with "Administration: Read-only": branch
+    /// protection reads, and admin writes answer 403 "Resource not accessible by personal
+    /// access token".
+    AdministrationRead,
+    /// A classic token of a collaborator who may push but is not an admin: branch
+    /// protection answers 404 "Not Found", other admin endpoints 403 "Must have admin
+    /// rights to Repository.".
+    Collaborator,
+}
+
+/// A user or an organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The login, as spelled on GitHub.
+    pub login: String,
+    /// Its numeric id.
+    pub id: u64,
+    /// `true` for an organization.
+    pub organization: bool,
+}
+
+/// A team of an organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    /// The organization's login.
+    pub org: String,
+    /// The slug, as in `ORG/SLUG`.
+    pub slug: String,
+    /// The display name.
+    pub name: String,
+    /// Its numeric id.
+    pub id: u64,
+}
+
+/// A repository and what is set on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repository {
+    /// Its numeric id.
+    pub id: u64,
+    /// The owner's login.
+    pub owner: String,
+    /// The name.
+    pub name: String,
+    /// The default branch.
+    pub default_branch: String,
+    /// The branches that exist.
+    pub branches: BTreeSet<String>,
+    /// Branch protection, by branch.
+    pub protections: BTreeMap<String, Protection>,
+    /// Deployment environments, by name.
+    pub environments: BTreeMap<String, Environment>,
+}
+
+/// A branch's protection, as `PUT .../protection` sets it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Protection {
+    /// `required_status_checks`, or `None` when no check is required.
+    pub required_status_checks: Option<StatusChecks>,
+    /// `enforce_admins`.
+    pub enforce_admins: bool,
+    /// `required_pull_request_reviews`, or `None` when pull requests are not required.
+    pub required_pull_request_reviews: Option<PullRequestReviews>,
+    /// `restrictions`: who may push, or `None` for everyone with write access.
+    pub restrictions: Option<Actors>,
+    /// `required_linear_history`.
+    pub required_linear_history: bool,
+    /// `allow_force_pushes`.
+    pub allow_force_pushes: bool,
+    /// `allow_deletions`.
+    pub allow_deletions: bool,
+    /// `block_creations`.
+    pub block_creations: bool,
+    /// `required_conversation_resolution`.
+    pub required_conversation_resolution: bool,
+    /// `lock_branch`.
+    pub lock_branch: bool,
+    /// `allow_fork_syncing`.
+    pub allow_fork_syncing: bool,
+}
+
+/// Required status checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusChecks {
+    /// Branches must be up to date before merging.
+    pub strict: bool,
+    /// The checks: context and the app that must set it (`None`: any).
+    pub checks: Vec<(String, Option<i64>)>,
+}
+
+impl StatusChecks {
+    /// The contexts of the checks, in order.
+    pub fn contexts(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .map(|(context, _)| context.clone())
+            .collect()
+    }
+}
+
+/// Required pull request reviews.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullRequestReviews {
+    /// Approving reviews needed to merge.
+    pub required_approving_review_count: u32,
+    /// New commits dismiss approvals.
+    pub dismiss_stale_reviews: bool,
+    /// Code owners must approve.
+    pub require_code_owner_reviews: bool,
+    /// The last push must be approved by someone else.
+    pub require_last_push_approval: bool,
+    /// Who may dismiss reviews, when restricted.
+    pub dismissal_restrictions: Option<Actors>,
+    /// Who may merge without the reviews, when anyone may.
+    pub bypass_pull_request_allowances: Option<Actors>,
+}
+
+/// Users (logins), teams (slugs) and apps (slugs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actors {
+    /// User logins.
+    pub users: Vec<String>,
+    /// Team slugs.
+    pub teams: Vec<String>,
+    /// App slugs.
+    pub apps: Vec<String>,
+}
+
+/// A deployment environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    /// Its numeric id.
+    pub id: u64,
+    /// The name.
+    pub name: String,
+    /// Minutes to wait before a deployment proceeds.
+    pub wait_timer: u32,
+    /// Whether whoever started a deployment may not approve it.
+    pub prevent_self_review: bool,
+    /// Required reviewers.
+    pub reviewers: Vec<Reviewer>,
+    /// Which refs may deploy; `None`: all.
+    pub deployment_branch_policy: Option<DeploymentBranchPolicy>,
+    /// The custom branch and tag policies, when `custom_branch_policies` is on.
+    pub branch_policies: Vec<BranchPolicy>,
+}
+
+/// A required reviewer of an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reviewer {
+    /// A user, by id.
+    User(u64),
+    /// A team, by id.
+    Team(u64),
+}
+
+/// `deployment_branch_policy` of an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeploymentBranchPolicy {
+    /// Only protected branches may deploy.
+    pub protected_branches: bool,
+    /// Only refs matching the custom policies may deploy.
+    pub custom_branch_policies: bool,
+}
+
+/// A custom deployment branch or tag policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchPolicy {
+    /// Its numeric id.
+    pub id: u64,
+    /// The name pattern, such as `main` or `v*`.
+    pub name: String,
+    /// `"branch"` or `"tag"`.
+    pub kind: String,
+}
+
+/// A request the server received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// The method, such as `PUT`.
+    pub method: String,
+    /// The path as sent, percent-encoding kept, without the query.
+    pub path: String,
+    /// The query, if any.
+    pub query: Option<String>,
+    /// The JSON body, if any (a body that is not JSON is kept as a string).
+    pub body: Option<Value>,
+    /// The status the server answered with.
+    pub status: u16,
+}
+
+impl Recorded {
+    /// Whether the request could change anything (any method but `GET` and `HEAD`).
+    pub fn is_write(&self) -> bool {
+        !matches!(self.method.as_str(), "GET" | "HEAD")
+    }
+}
+
+/// An answer to give instead of the real one, to requests matching `method` and
+/// `path`, `times` times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// The method to match, or `None` for any.
+    pub method: Option<String>,
+    /// The path to match exactly (as sent, without the query).
+    pub path: String,
+    /// The status to answer with.
+    pub status: u16,
+    /// Extra headers, such as `retry-after`.
+    pub headers: Vec<(String, String)>,
+    /// The body. `{authorization}` in it is replaced by the request's `Authorization`
+    /// header, as a careless server might echo it back.
+    pub body: String,
+    /// How many requests it answers.
+    pub times: usize,
+}
+
+/// Everything the server holds. Names (logins, repositories, slugs) match without
+/// regard to case, as on GitHub.
+#[derive(Debug, Default)]
+pub struct State {
+    pub(crate) tokens: BTreeMap<String, Access>,
+    /// Users and organizations, by lowercase login.
+    pub accounts: BTreeMap<String, Account>,
+    /// Teams, by lowercase `(org, slug)`.
+    pub teams: BTreeMap<(String, String), Team>,
+    /// Repositories, by lowercase `(owner, name)`.
+    pub repos: BTreeMap<(String, String), Repository>,
+    /// Every request received, in order.
+    pub requests: Vec<Recorded>,
+    /// Faults still to be served.
+    pub faults: Vec<Fault>,
+    next_id: u64,
+}
+
+impl State {
+    /// An empty state.
+    pub fn new() -> Self {
+        Self {
+            next_id: 1000,
+            ..Self::default()
+        }
+    }
+
+    /// A fresh id for a new object.
+    pub(crate) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Accepts `token` with `access`.
+    pub fn add_token(&mut self, token: &str, access: Access) -> &mut Self {
+        self.tokens.insert(token.to_owned(), access);
+        self
+    }
+
+    /// Adds a user; returns its id.
+    pub fn add_user(&mut self, login: &str) -> u64 {
+        self.add_account(login, false)
+    }
+
+    /// Adds an organization; returns its id.
+    pub fn add_org(&mut self, login: &str) -> u64 {
+        self.add_account(login, true)
+    }
+
+    fn add_account(&mut self, login: &str, organization: bool) -> u64 {
+        let id = self.next_id();
+        self.accounts.insert(
+            login.to_lowercase(),
+            Account {
+                login: login.to_owned(),
+                id,
+                organization,
+            },
+        );
+        id
+    }
+
+    /// Adds a team to an organization (which is added when missing); returns its id.
+    pub fn add_team(&mut self, org: &str, slug: &str, name: &str) -> u64 {
+        if !self.accounts.contains_key(&org.to_lowercase()) {
+            self.add_org(org);
+        }
+        let id = self.next_id();
+        self.teams.insert(
+            (org.to_lowercase(), slug.to_lowercase()),
+            Team {
+                org: org.to_owned(),
+                slug: slug.to_owned(),
+                name: name.to_owned(),
+                id,
+            },
+        );
+        id
+    }
+
+    /// Adds a repository with one branch, `main`, its default; its owner is added as a
+    /// user when missing.
+    pub fn add_repo(&mut self, owner: &str, name: &str) -> &mut Repository {
+        if !self.accounts.contains_key(&owner.to_lowercase()) {
+            self.add_user(owner);
+        }
+        let id = self.next_id();
+        let key = (owner.to_lowercase(), name.to_lowercase());
+        self.repos.insert(
+            key.clone(),
+            Repository {
+                id,
+                owner: owner.to_owned(),
+                name: name.to_owned(),
+                default_branch: "main".to_owned(),
+                branches: BTreeSet::from(["main".to_owned()]),
+                protections: BTreeMap::new(),
+                environments: BTreeMap::new(),
+            },
+        );
+        self.repos.get_mut(&key).expect("just added")
+    }
+
+    /// The repository `owner/name`, if it exists.
+    pub fn repo(&self, owner: &str, name: &str) -> Option<&Repository> {
+        self.repos.get(&(owner.to_lowercase(), name.to_lowercase()))
+    }
+
+    /// The repository `owner/name`, to change, if it exists.
+    pub fn repo_mut(&mut self, owner: &str, name: &str) -> Option<&mut Repository> {
+        self.repos
+            .get_mut(&(owner.to_lowercase(), name.to_lowercase()))
+    }
+
+    /// The account `login`, if it exists.
+    pub fn account(&self, login: &str) -> Option<&Account> {
+        self.accounts.get(&login.to_lowercase())
+    }
+
+    /// The account with `id`.
+    pub fn account_by_id(&self, id: u64) -> Option<&Account> {
+        self.accounts.values().find(|account| account.id == id)
+    }
+
+    /// The team with `id`.
+    pub fn team_by_id(&self, id: u64) -> Option<&Team> {
+        self.teams.values().find(|team| team.id == id)
+    }
+
+    /// Queues a fault.
+    pub fn add_fault(&mut self, fault: Fault) -> &mut Self {
+        self.faults.push(fault);
+        self
+    }
+}

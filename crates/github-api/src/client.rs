@@ -1,0 +1,503 @@
+//! The client: octocrab on a runtime of its own, with blocking calls whose errors never
+//! carry the token.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use octocrab::Octocrab;
+use serde_json::Value;
+
+use crate::SetupError;
+use crate::token::Token;
+
+/// The API base when `GITHUB_API_URL` is not set.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+
+/// The REST API version every request asks for.
+pub const API_VERSION: &str = "2022-11-28";
+
+/// How to reach GitHub.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The token every request carries.
+    pub token: Token,
+    /// The API base, without a trailing slash: `https://api.github.com`, or
+    /// `https://HOST/api/v3` for GitHub Enterprise Server.
+    pub api_url: String,
+    /// The longest wait to connect, and for a response once connected.
+    pub timeout: Duration,
+}
+
+impl Config {
+    /// The token from `GITHUB_TOKEN` or `GH_TOKEN`, the API base from `GITHUB_API_URL`
+    /// (as GitHub Actions sets it; GitHub Enterprise has its own), else
+    /// [`DEFAULT_API_URL`].
+    pub fn from_env() -> Result<Self, SetupError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// As [`Config::from_env`], reading variables through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SetupError> {
+        let api_url = match lookup("GITHUB_API_URL").filter(|url| !url.trim().is_empty()) {
+            Some(url) => api_url(&url)?,
+            None => DEFAULT_API_URL.to_owned(),
+        };
+        Ok(Self {
+            token: Token::from_lookup(lookup)?,
+            api_url,
+            timeout: Duration::from_secs(30),
+        })
+    }
+}
+
+/// `url` checked as an API base: an absolute http(s) URL, returned without a trailing
+/// slash.
+pub fn api_url(url: &str) -> Result<String, SetupError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let bad = |reason: &str| SetupError::BadApiUrl {
+        value: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let Some((scheme, rest)) = trimmed.split_once("://") else {
+        return Err(bad("it is not an absolute URL"));
+    };
+    if !matches!(scheme, "https" | "http") {
+        return Err(bad("only https:// and http:// are understood"));
+    }
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || host.contains('@') {
+        return Err(bad("it names no host, or holds credentials"));
+    }
+    if rest.contains(['?', '#']) || trimmed.parse::<http::Uri>().is_err() {
+        return Err(bad("it is not a plain URL"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// An HTTP method of the REST API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    /// `GET`: reads.
+    Get,
+    /// `POST`: creates.
+    Post,
+    /// `PUT`: creates or replaces.
+    Put,
+    /// `PATCH`: updates.
+    Patch,
+    /// `DELETE`: removes.
+    Delete,
+}
+
+impl Method {
+    /// Whether the call changes anything.
+    pub fn is_write(self) -> bool {
+        self != Method::Get
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        })
+    }
+}
+
+/// A successful (2xx) or redirecting (3xx) answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// The JSON body; `Null` when there was none, and for a 3xx.
+    pub body: Value,
+    /// The `Location` header, which a 3xx answer carries.
+    pub location: Option<String>,
+}
+
+/// A call that failed. Every message has been through [`Token::redact`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// GitHub answered with a 4xx or 5xx status.
+    #[error("{method} {path} answered {status}: {message}")]
+    Status {
+        /// The method of the call.
+        method: Method,
+        /// The API path of the call.
+        path: String,
+        /// The status code.
+        status: u16,
+        /// GitHub's `message`, with its `errors` when it gave any.
+        message: String,
+        /// GitHub's `documentation_url`, when it gave one.
+        documentation_url: Option<String>,
+    },
+    /// No answer: the connection failed, timed out, or the body could not be read.
+    #[error("{method} {path} failed: {message}")]
+    Transport {
+        /// The method of the call.
+        method: Method,
+        /// The API path of the call.
+        path: String,
+        /// What went wrong, with its causes.
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// The status code GitHub answered with, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            ApiError::Transport { .. } => None,
+        }
+    }
+
+    /// GitHub's message (or the transport failure).
+    pub fn message(&self) -> &str {
+        match self {
+            ApiError::Status { message, .. } | ApiError::Transport { message, .. } => message,
+        }
+    }
+}
+
+/// A GitHub REST client. Calls block the calling thread; the client's runtime drives
+/// octocrab underneath. `Debug` shows the API base, never the token.
+pub struct GitHub {
+    octocrab: Octocrab,
+    runtime: tokio::runtime::Runtime,
+    token: Token,
+    api_url: String,
+}
+
+impl fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GitHub")
+            .field("api_url", &self.api_url)
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GitHub {
+    /// A client for `config`: retries transport failures, 5xx and 429 answers up to three
+    /// times, and gives up on a connection or response after `config.timeout`.
+    pub fn new(config: Config) -> Result<Self, SetupError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| SetupError::Client(error.to_string()))?;
+        let octocrab = {
+            let _entered = runtime.enter();
+            Octocrab::builder()
+                .base_uri(config.api_url.as_str())
+                .and_then(|builder| {
+                    builder
+                        .personal_token(config.token.expose().to_owned())
+                        .add_header(
+                            http::HeaderName::from_static("x-github-api-version"),
+                            API_VERSION.to_owned(),
+                        )
+                        .set_connect_timeout(Some(config.timeout))
+                        .set_read_timeout(Some(config.timeout))
+                        .build()
+                })
+                .map_err(|error| SetupError::Client(flatten(&error, &config.token)))?
+        };
+        Ok(Self {
+            octocrab,
+            runtime,
+            token: config.token,
+            api_url: config.api_url,
+        })
+    }
+
+    /// A client for [`Config::from_env`].
+    pub fn from_env() -> Result<Self, SetupError> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// The API base the client calls.
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    /// Calls `method path` (a path such as `/repos/o/r`, query allowed) with a JSON
+    /// body. 2xx and 3xx answers are `Ok`; 4xx and 5xx are [`ApiError::Status`].
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Response, ApiError> {
+        let transport = |error: octocrab::Error| ApiError::Transport {
+            method,
+            path: path.to_owned(),
+            message: flatten(&error, &self.token),
+        };
+        self.runtime.block_on(async {
+            let octocrab = &self.octocrab;
+            let response = match method {
+                Method::Get => octocrab._get(path).await,
+                Method::Post => octocrab._post(path, body).await,
+                Method::Put => octocrab._put(path, body).await,
+                Method::Patch => octocrab._patch(path, body).await,
+                Method::Delete => octocrab._delete(path, body).await,
+            }
+            .map_err(transport)?;
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|value| value.to_str().ok())
+                .map(|value| self.token.redact(value));
+            let text = octocrab.body_to_string(response).await.map_err(transport)?;
+            if status >= 400 {
+                let (message, documentation_url) = error_message(&text, status);
+                return Err(ApiError::Status {
+                    method,
+                    path: path.to_owned(),
+                    status,
+                    message: self.token.redact(&message),
+                    documentation_url: documentation_url.map(|url| self.token.redact(&url)),
+                });
+            }
+            // A redirect's body, if any, is not the API's to describe.
+            let body = if text.trim().is_empty() || status >= 300 {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).map_err(|error| ApiError::Transport {
+                    method,
+                    path: path.to_owned(),
+                    message: format!("the answer ({status}) is not JSON: {error}"),
+                })?
+            };
+            Ok(Response {
+                status,
+                body,
+                location,
+            })
+        })
+    }
+
+    /// `GET path`: the JSON body.
+    pub fn get(&self, path: &str) -> Result<Value, ApiError> {
+        Ok(self.request(Method::Get, path, None)?.body)
+    }
+
+    /// The octocrab client underneath, for typed APIs this crate does not wrap (releases,
+    /// uploads). Run its futures with [`GitHub::block_on`] and turn its errors into
+    /// messages with [`GitHub::describe_error`].
+    pub fn octocrab(&self) -> &Octocrab {
+        &self.octocrab
+    }
+
+    /// Runs a future of the [`GitHub::octocrab`] client to completion.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// An octocrab error as [`ApiError`]: its message and causes, redacted.
+    pub fn describe_error(&self, method: Method, path: &str, error: &octocrab::Error) -> ApiError {
+        match error {
+            octocrab::Error::GitHub { source, .. } => {
+                let mut message = source.message.clone();
+                if let Some(errors) = source.errors.as_ref().filter(|errors| !errors.is_empty()) {
+                    message.push_str(&format!(" {}", Value::from(errors.clone())));
+                }
+                ApiError::Status {
+                    method,
+                    path: path.to_owned(),
+                    status: source.status_code.as_u16(),
+                    message: self.token.redact(&message),
+                    documentation_url: source
+                        .documentation_url
+                        .as_deref()
+                        .map(|url| self.token.redact(url)),
+                }
+            }
+            other => ApiError::Transport {
+                method,
+                path: path.to_owned(),
+                message: flatten(other, &self.token),
+            },
+        }
+    }
+
+    /// `text` with the client's token replaced by `***`.
+    pub fn redact(&self, text: &str) -> String {
+        self.token.redact(text)
+    }
+}
+
+/// An error and its causes on one line, redacted.
+fn flatten(error: &dyn std::error::Error, token: &Token) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let next_text = next.to_string();
+        if !text.contains(&next_text) {
+            text.push_str(": ");
+            text.push_str(&next_text);
+        }
+        cause = next.source();
+    }
+    token.redact(&text)
+}
+
+/// GitHub's `message` (with `errors` when given) and `documentation_url` from an error
+/// body; the body itself, shortened, when it is not GitHub's JSON.
+fn error_message(body: &str, status: u16) -> (String, Option<String>) {
+    if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) {
+        let mut message = fields
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("(no message)")
+            .to_owned();
+        if let Some(errors) = fields
+            .get("errors")
+            .filter(|errors| errors.as_array().is_some_and(|list| !list.is_empty()))
+        {
+            message.push_str(&format!(" {errors}"));
+        }
+        let documentation_url = fields
+            .get("documentation_url")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        return (message, documentation_url);
+    }
+    let text = body.trim();
+    if text.is_empty() {
+        return (format!("HTTP {status} with no body"), None);
+    }
+    const LIMIT: usize = 300;
+    let mut end = text.len().min(LIMIT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let ellipsis = if end < text.len() { "..." } else { "" };
+    (format!("{}{ellipsis}", &text[..end]), None)
+}
+
+/// `text` as one path segment: everything but letters, digits, `-`, `.`, `_` and `~`
+/// percent-encoded, so that a branch or environment name with `/` stays one segment.
+pub fn path_segment(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_url_from_environment() {
+        let lookup = |url: Option<&'static str>| {
+            move |name: &str| match name {
+                "GITHUB_TOKEN" => Some("t0ken".to_owned()),
+                "GITHUB_API_URL" => url.map(str::to_owned),
+                _ => None,
+            }
+        };
+        let config = Config::from_lookup(lookup(None)).unwrap();
+        assert_eq!(config.api_url, "https://api.github.com");
+        let config = Config::from_lookup(lookup(Some("https://ghe.example/api/v3/"))).unwrap();
+        assert_eq!(config.api_url, "https://ghe.example/api/v3");
+        let config = Config::from_lookup(lookup(Some("http://127.0.0.1:4000"))).unwrap();
+        assert_eq!(config.api_url, "http://127.0.0.1:4000");
+        assert_eq!(
+            Config::from_lookup(lookup(Some(""))).unwrap().api_url,
+            DEFAULT_API_URL
+        );
+        assert!(!format!("{config:?}").contains("t0ken"));
+    }
+
+    #[test]
+    fn bad_api_urls_are_named() {
+        for (url, reason) in [
+            ("api.github.com", "it is not an absolute URL"),
+            ("ftp://host/api", "only https:// and http:// are understood"),
+            ("https:///api", "it names no host, or holds credentials"),
+            ("https://u:p@host", "it names no host, or holds credentials"),
+            ("https://host/api?x=1", "it is not a plain URL"),
+            ("https://ho st/api", "it is not a plain URL"),
+        ] {
+            let error = api_url(url).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "GITHUB_API_URL is {url:?}, which is not an API base ({reason}): expected \
+                     such as https://api.github.com or https://HOST/api/v3"
+                ),
+            );
+        }
+    }
+
+    #[test]
+    fn error_bodies() {
+        assert_eq!(
+            error_message(
+                r#"{"message":"Branch not protected","documentation_url":"https://docs.github.com/x","status":"404"}"#,
+                404
+            ),
+            (
+                "Branch not protected".to_owned(),
+                Some("https://docs.github.com/x".to_owned())
+            )
+        );
+        assert_eq!(
+            error_message(
+                r#"{"message":"Validation Failed","errors":[{"code":"invalid"}]}"#,
+                422
+            )
+            .0,
+            r#"Validation Failed [{"code":"invalid"}]"#
+        );
+        assert_eq!(error_message("", 502).0, "HTTP 502 with no body");
+        assert_eq!(
+            error_message("<html>bad gateway</html>", 502).0,
+            "<html>bad gateway</html>"
+        );
+        assert_eq!(error_message(&"é".repeat(400), 500).0.chars().count(), 153);
+    }
+
+    #[test]
+    fn path_segments() {
+        assert_eq!(path_segment("main"), "main");
+        assert_eq!(path_segment("release/v1"), "release%2Fv1");
+        assert_eq!(path_segment("a b?#%"), "a%20b%3F%23%25");
+        assert_eq!(path_segment("v1.2_x~"), "v1.2_x~");
+    }
+
+    #[test]
+    fn methods() {
+        assert_eq!(Method::Delete.to_string(), "DELETE");
+        assert!(!Method::Get.is_write());
+        assert!(Method::Put.is_write());
+    }
+
+    #[test]
+    fn client_debug_hides_the_token() {
+        let github = GitHub::new(Config {
+            token: Token::new("ghp_hidden_value", "GITHUB_TOKEN").unwrap(),
+            api_url: "http://127.0.0.1:9".to_owned(),
+            timeout: Duration::from_secs(1),
+        })
+        .unwrap();
+        let debug = format!("{github:?}");
+        assert!(!debug.contains("ghp_hidden_value"), "{debug}");
+        assert!(debug.contains("http://127.0.0.1:9"), "{debug}");
+    }
+}

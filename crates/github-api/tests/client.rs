@@ -1,0 +1,180 @@
+//! The client against the fake GitHub: answers, errors, and the token kept out of both.
+
+use std::time::Duration;
+
+use fake_github::{Access, FakeGitHub, Fault, State};
+use github_api::{ApiError, Config, GitHub, Method, Token};
+use serde_json::json;
+
+const TOKEN: &str = "ghp_CANARYc1ient0123456789abcdefCANARY";
+
+fn server() -> FakeGitHub {
+    let mut state = State::new();
+    state.add_token(TOKEN, Access::Admin);
+    state.add_repo("acme", "kato");
+    FakeGitHub::start(state)
+}
+
+fn client(server: &FakeGitHub, token: &str) -> GitHub {
+    GitHub::new(Config {
+        token: Token::new(token, "GITHUB_TOKEN").unwrap(),
+        api_url: server.url().to_owned(),
+        timeout: Duration::from_secs(10),
+    })
+    .unwrap()
+}
+
+#[test]
+fn reads_and_writes_json() {
+    let server = server();
+    let github = client(&server, TOKEN);
+    let repo = github.get("/repos/acme/kato").unwrap();
+    assert_eq!(repo["full_name"], "acme/kato");
+    assert_eq!(repo["permissions"]["admin"], true);
+
+    let body = json!({ "deployment_branch_policy": { "protected_branches": false, "custom_branch_policies": true } });
+    let put = github
+        .request(
+            Method::Put,
+            "/repos/acme/kato/environments/release",
+            Some(&body),
+        )
+        .unwrap();
+    assert_eq!(put.status, 200);
+    assert_eq!(put.body["name"], "release");
+
+    let policy = json!({ "name": "v*", "type": "tag" });
+    let path = "/repos/acme/kato/environments/release/deployment-branch-policies";
+    let created = github.request(Method::Post, path, Some(&policy)).unwrap();
+    assert_eq!(created.status, 200);
+    // The same pattern again: GitHub answers 303 to the existing policy.
+    let again = github.request(Method::Post, path, Some(&policy)).unwrap();
+    assert_eq!(again.status, 303);
+    assert_eq!(again.body, serde_json::Value::Null);
+    let id = created.body["id"].as_u64().unwrap();
+    assert!(again.location.unwrap().ends_with(&format!("/{id}")));
+
+    let deleted = github
+        .request(Method::Delete, &format!("{path}/{id}"), None)
+        .unwrap();
+    assert_eq!(deleted.status, 204);
+
+    let recorded = server.requests();
+    assert_eq!(recorded.len(), 5);
+    assert_eq!(recorded[1].method, "PUT");
+    assert_eq!(recorded[1].body.as_ref(), Some(&body));
+}
+
+#[test]
+fn errors_carry_status_and_message() {
+    let server = server();
+    let github = client(&server, TOKEN);
+    let error = github
+        .get("/repos/acme/kato/branches/main/protection")
+        .unwrap_err();
+    assert_eq!(error.status(), Some(404));
+    assert_eq!(error.message(), "Branch not protected");
+    assert_eq!(
+        error.to_string(),
+        "GET /repos/acme/kato/branches/main/protection answered 404: Branch not protected"
+    );
+
+    let unknown = client(&server, "ghp_unknown");
+    let error = unknown.get("/repos/acme/kato").unwrap_err();
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(error.message(), "Bad credentials");
+}
+
+#[test]
+fn an_echoed_token_is_redacted() {
+    let server = server();
+    server.state().add_fault(Fault {
+        method: Some("GET".into()),
+        path: "/repos/acme/kato".into(),
+        status: 401,
+        headers: Vec::new(),
+        body: r#"{"message":"Bad credentials: {authorization}","documentation_url":"https://docs.example/{authorization}"}"#.into(),
+        times: 1,
+    });
+    let github = client(&server, TOKEN);
+    let error = github.get("/repos/acme/kato").unwrap_err();
+    assert_eq!(error.message(), "Bad credentials: Bearer ***");
+    for shown in [
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{github:?}"),
+    ] {
+        assert!(!shown.contains(TOKEN), "{shown}");
+    }
+
+    // A body that is not GitHub's JSON is shown shortened, and redacted too.
+    server.state().add_fault(Fault {
+        method: None,
+        path: "/repos/acme/kato".into(),
+        status: 502,
+        headers: Vec::new(),
+        body: "<html>proxy saw {authorization}</html>".into(),
+        times: 4, // the client retries 5xx answers three times
+    });
+    let error = github.get("/repos/acme/kato").unwrap_err();
+    assert_eq!(error.status(), Some(502));
+    assert_eq!(error.message(), "<html>proxy saw Bearer ***</html>");
+}
+
+#[test]
+fn five_hundreds_are_retried() {
+    let server = server();
+    server.state().add_fault(Fault {
+        method: Some("GET".into()),
+        path: "/repos/acme/kato".into(),
+        status: 503,
+        headers: Vec::new(),
+        body: r#"{"message":"Service unavailable"}"#.into(),
+        times: 2,
+    });
+    let github = client(&server, TOKEN);
+    assert_eq!(github.get("/repos/acme/kato").unwrap()["name"], "kato");
+    let statuses: Vec<u16> = server.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [503, 503, 200]);
+}
+
+#[test]
+fn a_server_that_is_gone_is_a_transport_error() {
+    let server = server();
+    let url = server.url().to_owned();
+    drop(server);
+    let github = GitHub::new(Config {
+        token: Token::new(TOKEN, "GITHUB_TOKEN").unwrap(),
+        api_url: url.clone(),
+        timeout: Duration::from_secs(5),
+    })
+    .unwrap();
+    let error = github.get("/repos/acme/kato").unwrap_err();
+    assert!(matches!(error, ApiError::Transport { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("GET /repos/acme/kato failed: "),
+        "{error}"
+    );
+    assert!(!error.to_string().contains(TOKEN));
+}
+
+#[test]
+fn octocrab_errors_are_described_without_the_token() {
+    let server = server();
+    server.state().add_fault(Fault {
+        method: Some("GET".into()),
+        path: "/repos/acme/kato".into(),
+        status: 403,
+        headers: Vec::new(),
+        body: r#"{"message":"token {authorization} may not","documentation_url":"https://docs.github.com/rest"}"#.into(),
+        times: 1,
+    });
+    let github = client(&server, TOKEN);
+    let result: Result<serde_json::Value, _> =
+        github.block_on(github.octocrab().get("/repos/acme/kato", None::<&()>));
+    let error = github.describe_error(Method::Get, "/repos/acme/kato", &result.unwrap_err());
+    assert_eq!(error.status(), Some(403));
+    assert_eq!(error.message(), "token Bearer *** may not");
+}

@@ -1,0 +1,143 @@
+//! Required reviewers by name (`--reviewer LOGIN`, `--reviewer ORG/TEAM`), resolved to
+//! the ids the environment API takes.
+
+use std::fmt;
+use std::str::FromStr;
+
+use anyhow::{Context, Result};
+use github_api::{GitHub, path_segment, valid_owner};
+
+use super::plan::{Reviewer, ReviewerKind};
+
+/// A reviewer as named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewerName {
+    /// A user's login.
+    User(String),
+    /// A team: the organization's login and the team's slug.
+    Team {
+        /// The organization.
+        org: String,
+        /// The team's slug.
+        slug: String,
+    },
+}
+
+impl fmt::Display for ReviewerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReviewerName::User(login) => f.write_str(login),
+            ReviewerName::Team { org, slug } => write!(f, "{org}/{slug}"),
+        }
+    }
+}
+
+impl FromStr for ReviewerName {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let valid_slug = |slug: &str| {
+            !slug.is_empty()
+                && slug
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        };
+        match text.split_once('/') {
+            None if valid_owner(text) => Ok(ReviewerName::User(text.to_owned())),
+            Some((org, slug)) if valid_owner(org) && valid_slug(slug) => Ok(ReviewerName::Team {
+                org: org.to_owned(),
+                slug: slug.to_owned(),
+            }),
+            _ => Err(format!(
+                "{text:?} is not a reviewer: expected a user's LOGIN or a team's ORG/TEAM"
+            )),
+        }
+    }
+}
+
+/// The most required reviewers an environment takes.
+pub const MAX_REVIEWERS: usize = 6;
+
+/// Each name looked up (`GET /users/{login}`, `GET /orgs/{org}/teams/{slug}`). Every name
+/// that is not a user or team is reported at once, before anything is changed.
+pub fn resolve(github: &GitHub, names: &[ReviewerName]) -> Result<Vec<Reviewer>> {
+    let mut reviewers = Vec::new();
+    let mut unknown = Vec::new();
+    for name in names {
+        let (kind, path) = match name {
+            ReviewerName::User(login) => (
+                ReviewerKind::User,
+                format!("/users/{}", path_segment(login)),
+            ),
+            ReviewerName::Team { org, slug } => (
+                ReviewerKind::Team,
+                format!("/orgs/{}/teams/{}", path_segment(org), path_segment(slug)),
+            ),
+        };
+        match github.get(&path) {
+            Ok(found) => match (kind, found["type"].as_str(), found["id"].as_u64()) {
+                (ReviewerKind::User, Some("Organization"), _) => unknown.push(format!(
+                    "{name} is an organization, not a user: name one of its teams as {name}/TEAM"
+                )),
+                (_, _, Some(id)) => reviewers.push(Reviewer {
+                    kind,
+                    id,
+                    name: name.to_string(),
+                }),
+                (_, _, None) => anyhow::bail!("GET {path} answered without an id: {found}"),
+            },
+            Err(error) if error.status() == Some(404) => unknown.push(match name {
+                ReviewerName::User(login) => format!("no GitHub user is named {login}"),
+                ReviewerName::Team { org, slug } => format!(
+                    "no team {slug} in the organization {org} (or the token may not see its \
+                     teams: a classic token needs read:org)"
+                ),
+            }),
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot look up the reviewer {name}"));
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        let mut message = "unknown reviewers; nothing was changed:".to_owned();
+        for problem in &unknown {
+            message.push_str(&format!("\n  - {problem}"));
+        }
+        anyhow::bail!(message);
+    }
+    Ok(reviewers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_and_teams() {
+        assert_eq!(
+            "octocat".parse::<ReviewerName>(),
+            Ok(ReviewerName::User("octocat".into()))
+        );
+        assert_eq!(
+            "acme/release-managers".parse::<ReviewerName>(),
+            Ok(ReviewerName::Team {
+                org: "acme".into(),
+                slug: "release-managers".into()
+            })
+        );
+        assert_eq!(
+            "acme/release-managers"
+                .parse::<ReviewerName>()
+                .unwrap()
+                .to_string(),
+            "acme/release-managers"
+        );
+        for bad in ["", "-x", "a/b/c", "acme/", "a b", "@octocat"] {
+            let error = bad.parse::<ReviewerName>().unwrap_err();
+            assert!(
+                error.contains("expected a user's LOGIN or a team's ORG/TEAM"),
+                "{bad}"
+            );
+        }
+    }
+}
