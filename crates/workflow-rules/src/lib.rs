@@ -9,7 +9,8 @@
 //! - **no expressions in run**: no `${{ … }}` inside `run:` (a value that may come from a
 //!   user reaches the shell through `env:` instead).
 //! - **no persisted credentials**: `actions/checkout` runs with `persist-credentials: false`.
-//! - **concurrency**: the workflow sets `concurrency` (at the top, or on every job).
+//! - **concurrency**: the workflow sets `concurrency` (at the top, or on every job); a
+//!   reusable workflow (only `workflow_call`) runs in its caller's group instead.
 //! - **least permissions**: the workflow's `permissions` grant reads only; a job's write
 //!   scopes must be needed by one of its steps (see [`WRITE_SCOPES`]).
 
@@ -189,6 +190,27 @@ impl Workflow {
         Ok(checks)
     }
 
+    /// Whether `workflow_call` is the workflow's only trigger.
+    fn only_called(&self) -> bool {
+        let Some(on) = self.root.data.as_mapping_get("on") else {
+            return false;
+        };
+        let events: Vec<&str> = if let Some(events) = on.data.as_mapping() {
+            events
+                .keys()
+                .filter_map(|event| event.data.as_str())
+                .collect()
+        } else if let Some(events) = on.data.as_vec() {
+            events
+                .iter()
+                .filter_map(|event| event.data.as_str())
+                .collect()
+        } else {
+            on.data.as_str().into_iter().collect()
+        };
+        events == ["workflow_call"]
+    }
+
     fn runs_on_pull_requests(&self) -> bool {
         let is_pull_request = |event: &Node| {
             matches!(
@@ -288,7 +310,12 @@ impl Workflow {
         let every_job_has_concurrency = self
             .jobs()
             .all(|(_, job)| job.data.as_mapping_get("concurrency").is_some());
-        if top.data.as_mapping_get("concurrency").is_none() && !every_job_has_concurrency {
+        // A called workflow runs inside its caller's group; the same group set here too
+        // would wait for the caller itself and never start.
+        if top.data.as_mapping_get("concurrency").is_none()
+            && !every_job_has_concurrency
+            && !self.only_called()
+        {
             findings.push(self.finding(
                 1,
                 None,
@@ -368,7 +395,9 @@ impl Workflow {
     fn check_uses(&self, uses: &Node, job: &str, step: Option<&str>, findings: &mut Vec<Finding>) {
         let line = uses.span.start.line();
         let value = uses.data.as_str().unwrap_or_default();
-        if value.starts_with("./") {
+        // A workflow or action of this repository, at the same commit: the older
+        // workspace-relative form or GitHub's self-repository form.
+        if value.starts_with("./") || value.starts_with("$/") {
             return;
         }
         if let Some(image) = value.strip_prefix("docker://") {
@@ -730,6 +759,14 @@ jobs:
                 "ci.yml:30: job call: org/shared/.github/workflows/release.yml@main: pin to the full 40-character commit SHA of that version, with the version in a comment (`@<sha> # main`)"
             ]
         );
+        assert_eq!(
+            check(&with(
+                "uses: ./.github/workflows/release.yml",
+                "uses: $/.github/workflows/release.yml"
+            )),
+            Vec::<String>::new(),
+            "the self-repository form names this repository at the same commit"
+        );
     }
 
     #[test]
@@ -792,6 +829,19 @@ jobs:
         );
         assert_eq!(
             check(&with("concurrency:\n  group: ci-${{ github.ref }}\n", "")),
+            [
+                "ci.yml:1: no `concurrency`: set a group, so that two runs for the same ref (or version) never overlap"
+            ]
+        );
+        let called = with("on: [push]\n", "on:\n  workflow_call:\n");
+        assert_eq!(
+            check(&called.replace("concurrency:\n  group: ci-${{ github.ref }}\n", "")),
+            Vec::<String>::new(),
+            "a reusable workflow runs in its caller's group"
+        );
+        let called_and_pushed = with("on: [push]\n", "on: [push, workflow_call]\n");
+        assert_eq!(
+            check(&called_and_pushed.replace("concurrency:\n  group: ci-${{ github.ref }}\n", "")),
             [
                 "ci.yml:1: no `concurrency`: set a group, so that two runs for the same ref (or version) never overlap"
             ]
