@@ -3,6 +3,7 @@
 mod support;
 
 use camino::Utf8Path;
+use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned as Yaml};
 use support::{Project, Run, repo_root, xtask};
 
 #[test]
@@ -106,4 +107,184 @@ fn a_missing_directory_or_a_file_that_is_not_yaml() {
         "{}",
         run.all()
     );
+}
+
+/// A workflow of the repository, parsed.
+fn workflow(name: &str) -> Yaml {
+    let text = std::fs::read_to_string(repo_root().join(".github/workflows").join(name)).unwrap();
+    let mut documents = Yaml::load_from_str(&text).unwrap();
+    documents.remove(0)
+}
+
+/// The value at a path of mapping keys, as text (`true`, `main`).
+fn at(node: &Yaml, path: &[&str]) -> Option<String> {
+    let mut node = node;
+    for key in path {
+        node = node.as_mapping_get(key)?;
+    }
+    match node {
+        Yaml::Value(scalar) => Some(match scalar {
+            ScalarOwned::String(text) => text.to_string(),
+            ScalarOwned::Boolean(value) => value.to_string(),
+            other => format!("{other:?}"),
+        }),
+        Yaml::Sequence(items) => Some(
+            items
+                .iter()
+                .map(|item| item.as_str().unwrap_or("?"))
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        _ => Some(String::from("<mapping>")),
+    }
+}
+
+/// The `uses:` and `run:` of a job's steps, in order.
+fn steps(job: &Yaml) -> Vec<String> {
+    job.as_mapping_get("steps")
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|step| {
+            step.as_mapping_get("uses")
+                .or_else(|| step.as_mapping_get("run"))
+                .and_then(Yaml::as_str)
+                .map(|text| text.split('@').next().unwrap_or_default().to_owned())
+        })
+        .collect()
+}
+
+/// The scopes a job may write.
+fn writes(job: &Yaml) -> Vec<String> {
+    job.as_mapping_get("permissions")
+        .and_then(Yaml::as_mapping)
+        .into_iter()
+        .flatten()
+        .filter(|(_, level)| level.as_str() == Some("write"))
+        .map(|(scope, _)| scope.as_str().unwrap_or("?").to_owned())
+        .collect()
+}
+
+#[test]
+fn both_release_workflows_run_the_same_jobs_one_release_of_a_version_at_a_time() {
+    let manual = workflow("release-manual.yml");
+    let on_tag = workflow("release-on-tag.yml");
+    assert_eq!(
+        at(
+            &manual,
+            &["on", "workflow_dispatch", "inputs", "version", "required"]
+        )
+        .as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        at(
+            &manual,
+            &["on", "workflow_dispatch", "inputs", "ref", "default"]
+        )
+        .as_deref(),
+        Some("main")
+    );
+    assert_eq!(at(&on_tag, &["on", "push", "tags"]).as_deref(), Some("v*"));
+    // `release-v${{ inputs.version }}` and `release-${{ github.ref_name }}` are one group
+    // for a version: a manual release of 0.1.0 and the tag v0.1.0 never overlap.
+    assert_eq!(
+        at(&manual, &["concurrency", "group"]).as_deref(),
+        Some("release-v${{ inputs.version }}")
+    );
+    assert_eq!(
+        at(&on_tag, &["concurrency", "group"]).as_deref(),
+        Some("release-${{ github.ref_name }}")
+    );
+    for caller in [&manual, &on_tag] {
+        assert_eq!(
+            at(caller, &["concurrency", "cancel-in-progress"]).as_deref(),
+            Some("false")
+        );
+        assert_eq!(
+            at(caller, &["jobs", "release", "uses"]).as_deref(),
+            Some("$/.github/workflows/release.yml")
+        );
+        assert_eq!(
+            at(caller, &["permissions", "contents"]).as_deref(),
+            Some("read")
+        );
+    }
+    let verify = on_tag
+        .as_mapping_get("jobs")
+        .unwrap()
+        .as_mapping_get("verify")
+        .unwrap();
+    assert_eq!(
+        steps(verify).last().map(String::as_str),
+        Some("cargo xtask verify-tag \"$GITHUB_REF_NAME\"")
+    );
+    assert_eq!(
+        at(&on_tag, &["jobs", "release", "needs"]).as_deref(),
+        Some("verify")
+    );
+}
+
+#[test]
+fn the_release_jobs_write_only_where_they_must() {
+    let release = workflow("release.yml");
+    let on = release.as_mapping_get("on").unwrap().as_mapping().unwrap();
+    assert_eq!(
+        on.keys()
+            .filter_map(|event| event.as_str())
+            .collect::<Vec<_>>(),
+        ["workflow_call"]
+    );
+    let jobs = release.as_mapping_get("jobs").unwrap();
+    let job = |id: &str| jobs.as_mapping_get(id).unwrap();
+    let (plan, build, publish) = (job("plan"), job("build"), job("publish"));
+
+    assert_eq!(writes(plan), Vec::<String>::new());
+    assert_eq!(
+        steps(plan)[2..],
+        [
+            "cargo xtask release plan --json --version \"$VERSION\" --ref \"$REF\"",
+            "cargo xtask ci"
+        ],
+        "the preflight, then the quality gate, before any build"
+    );
+
+    assert_eq!(at(build, &["needs"]).as_deref(), Some("plan"));
+    assert_eq!(writes(build), ["id-token", "attestations"]);
+    assert_eq!(
+        at(build, &["strategy", "matrix"]).as_deref(),
+        Some("${{ fromJSON(needs.plan.outputs.matrix) }}")
+    );
+    assert_eq!(
+        steps(build)[2..],
+        [
+            "cargo xtask release build --target \"$TARGET\" --out-dir dist",
+            "actions/attest-build-provenance",
+            "actions/upload-artifact"
+        ]
+    );
+
+    assert_eq!(at(publish, &["needs"]).as_deref(), Some("plan,build"));
+    assert_eq!(writes(publish), ["contents"]);
+    assert_eq!(
+        at(publish, &["environment", "name"]).as_deref(),
+        Some("release")
+    );
+    assert_eq!(
+        steps(publish).last().map(String::as_str),
+        Some("cargo xtask release publish dist --ref \"$COMMIT\"")
+    );
+    // Build and publish use the commit the plan checked, not the moving branch.
+    for later in [build, publish] {
+        let checkout = later
+            .as_mapping_get("steps")
+            .and_then(Yaml::as_sequence)
+            .unwrap()
+            .first()
+            .unwrap();
+        assert_eq!(
+            at(checkout, &["with", "ref"]).as_deref(),
+            Some("${{ needs.plan.outputs.commit }}")
+        );
+    }
 }
