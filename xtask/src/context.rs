@@ -51,3 +51,17 @@ pub fn current_dir() -> Result<Utf8PathBuf> {
     Utf8PathBuf::from_path_buf(dir)
         .map_err(|dir| anyhow::anyhow!("the current directory {dir:?} is not UTF-8"))
 }
+
+/// The GitHub repository to work on: `flag` (`--repo`), else `GITHUB_REPOSITORY`, else
+/// the `origin` remote of the git repository holding `dir`.
+pub fn github_repo(
+    flag: Option<&str>,
+    dir: &Utf8Path,
+) -> Result<(github_api::RepoName, github_api::RepoSource)> {
+    let github_repository = std::env::var("GITHUB_REPOSITORY").ok();
+    Ok(github_api::resolve_repo(
+        flag,
+        github_repository.as_deref(),
+        || github_api::origin_url(dir),
+    )?)
+}

@@ -1,26 +1,37 @@
-//! `cargo xtask release`: the runbook's release up to, not including, GitHub.
+//! `cargo xtask release`: the runbook's release, from the preflight to the published
+//! GitHub release.
 
+pub(crate) mod publish;
 pub(crate) mod steps;
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::builder::PossibleValuesParser;
+use github_api::RepoName;
 use release_publisher::TARGETS;
 use version_check::{parse_version, tag_name};
 
 use crate::context;
 
 /// Release the project's binaries: preflight, the ci gate, `deno compile` for every
-/// target with the permissions of the release policy, SHA256SUMS, and an audit of each
-/// artifact.
+/// target with the permissions of the release policy, SHA256SUMS, an audit of each
+/// artifact, then the GitHub release.
 ///
-/// `cargo xtask release 0.1.0 --dry-run` does all of that and prints what publishing
-/// would do; publishing to GitHub is not available yet, so --dry-run is required.
-/// `release plan` and `release build` are the same release split for a GitHub Actions
-/// matrix.
+/// Publishing creates the annotated tag v<VERSION> at the commit, a draft release with
+/// the notes (CHANGELOG.md's section of the version, else the commits since the
+/// previous tag), uploads the artifacts and SHA256SUMS streamed from disk, checks
+/// GitHub's digest of each against the local SHA-256, and only then publishes. Any
+/// failure before that leaves the draft, unseen by users, and prints the command that
+/// resumes it; a rerun skips what is uploaded already. A release published already is
+/// never touched. The token is GITHUB_TOKEN (or GH_TOKEN), with `contents: write`; the
+/// repository is --repo, else GITHUB_REPOSITORY, else the origin remote.
+///
+/// `cargo xtask release 0.1.0 --dry-run` does everything that touches nothing remote
+/// and prints the calls publishing would make. `release plan`, `release build` and
+/// `release publish` are the same release split for a GitHub Actions matrix.
 ///
 /// The preflight refuses, before anything is compiled: a version that is not exact
 /// semver or is not the version in deno.json(c); uncommitted changes; a ref that is not
@@ -45,10 +56,15 @@ pub struct Args {
     #[arg(value_name = "VERSION", required = true)]
     version: Option<String>,
 
-    /// Do everything that touches nothing remote, then print what publishing would do.
-    /// Required: publishing is not available yet.
+    /// Do everything that touches nothing remote, then print the calls publishing
+    /// would make.
     #[arg(long)]
     dry_run: bool,
+
+    /// The GitHub repository, OWNER/NAME. Default: GITHUB_REPOSITORY, else the origin
+    /// remote.
+    #[arg(long, value_name = "OWNER/NAME")]
+    repo: Option<String>,
 
     /// The ref to release: a branch, tag or commit on the main branch, checked out.
     #[arg(long = "ref", value_name = "REF", default_value = "main")]
@@ -77,6 +93,48 @@ enum Step {
     /// `artifact` (the path, when one target was built), `artifacts` (all paths) and
     /// `dir`.
     Build(BuildArgs),
+    /// Publish the artifacts in DIR (or below it, as actions/download-artifact lays
+    /// them out) as the GitHub release of deno.json(c)'s version: SHA256SUMS is written
+    /// beside them, then the tag, the draft, the uploads, their verification and
+    /// publication, as `release` does. A rerun resumes the draft.
+    ///
+    /// Exit status: 0 published; 1 failed after changing something (the draft stays,
+    /// the command that resumes is printed); 2 refused or failed before any change.
+    /// Inside GitHub Actions the step outputs are `url` (the release page) and
+    /// `artifacts` (the files' paths, one per line).
+    Publish(PublishArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PublishArgs {
+    /// The directory holding the artifacts.
+    #[arg(value_name = "DIR")]
+    dir: Utf8PathBuf,
+
+    /// The commit to tag and release: a branch, tag or commit.
+    #[arg(long = "ref", value_name = "REF", default_value = "HEAD")]
+    reference: String,
+
+    /// The GitHub repository, OWNER/NAME. Default: GITHUB_REPOSITORY, else the origin
+    /// remote.
+    #[arg(long, value_name = "OWNER/NAME")]
+    repo: Option<String>,
+
+    /// A target whose artifact is published; repeat for several. Default: all five.
+    #[arg(
+        long = "target",
+        value_name = "TRIPLE",
+        value_parser = PossibleValuesParser::new(TARGETS.iter().map(|t| t.triple))
+    )]
+    targets: Vec<String>,
+
+    /// The binary's name, the prefix of every artifact.
+    #[arg(long, value_name = "NAME", default_value = "kato", value_parser = parse_bin)]
+    bin: String,
+
+    /// Print the calls publishing would make, and make none.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// What selects and names the artifacts.
@@ -107,6 +165,35 @@ struct PlanArgs {
     /// Print the matrix as JSON on stdout.
     #[arg(long)]
     json: bool,
+
+    /// Also run the preflight of releasing this version (equal to deno.json(c)'s, the
+    /// ref on the main branch, the tag not at another commit) and, when a token is set,
+    /// check that GitHub has no published release of it: a workflow's plan job fails
+    /// before any build starts.
+    #[arg(long, value_name = "VERSION")]
+    version: Option<String>,
+
+    /// With --version: the ref to release.
+    #[arg(
+        long = "ref",
+        value_name = "REF",
+        default_value = "main",
+        requires = "version"
+    )]
+    reference: String,
+
+    /// With --version: the branch releases come from.
+    #[arg(
+        long,
+        value_name = "BRANCH",
+        default_value = "main",
+        requires = "version"
+    )]
+    main_branch: String,
+
+    /// With --version: the GitHub repository, OWNER/NAME.
+    #[arg(long, value_name = "OWNER/NAME", requires = "version")]
+    repo: Option<String>,
 }
 
 /// How to compile.
@@ -135,35 +222,74 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     match &args.step {
         Some(Step::Plan(plan)) => plan_matrix(project, plan),
         Some(Step::Build(build)) => build_targets(project, build),
+        Some(Step::Publish(publish)) => publish_dir(project, publish),
         None => release(project, args),
     }
 }
 
-/// `release <VERSION> --dry-run`.
+/// `release <VERSION> [--dry-run]`.
 fn release(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     let started = Instant::now();
     let input = args.version.as_deref().unwrap_or_default();
     let version = parse_version(input)?;
-    if !args.dry_run {
-        bail!(
-            "publishing to GitHub is not available yet: run `cargo xtask release {version} \
-             --dry-run` to do everything up to publishing (preflight, ci gate, compile, \
-             checksums, audit); nothing was done"
-        );
-    }
     let project = context::open_project(project)?;
     steps::check_version(&project, &version)?;
     let machine = steps::build_machine(&project)?;
     let policy = steps::policy(&project, &args.build.targets.permission_set, &machine)?;
     let tag = tag_name(&version);
     let commit = steps::preflight(&project, &args.reference, &args.main_branch, &tag)?;
+    let repo = repository(args.repo.as_deref(), project.dir(), args.dry_run)?;
+    let github = if args.dry_run {
+        None
+    } else {
+        let github = publish::client()?;
+        steps::remote_preflight(&github, &repo, &tag, &commit)?;
+        Some(github)
+    };
     let deno = context::deno()?;
     steps::ci_gate(&project, &deno, started)?;
     let plan = steps::plan(&project, &policy, &args.build, &version)?;
     let built = steps::compile(&deno, &plan, args.build.jobs)?;
     let artifacts = steps::audit_and_checksum(&plan, &built, &policy, &machine)?;
     steps::report(&plan, &artifacts)?;
-    steps::describe_publishing(&tag, &commit, &plan.out_dir, &artifacts);
+    let targets = steps::selected(&args.build.targets);
+    let files = publish::gather(&plan.out_dir, &targets, &args.build.targets.bin)?;
+    let (_, git_root) = publish::resolve(project.dir(), &commit)?;
+    let spec = steps::release_spec(&project, &git_root, repo, &tag, &commit, files)?;
+    let Some(github) = github else {
+        publish::print_calls(&spec, "the GitHub API");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let resume = publish::resume_command(&plan.out_dir, &spec.repo, &commit, "");
+    let published = release_publisher::publish(&github, &spec, &publish::Reporter::new());
+    publish::report(published, &spec, &resume)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `release publish DIR`.
+fn publish_dir(project: Option<&Utf8Path>, args: &PublishArgs) -> Result<ExitCode> {
+    let project = context::open_project(project)?;
+    let version = steps::declared_version(&project)?;
+    let tag = tag_name(&version);
+    let (commit, git_root) = publish::resolve(project.dir(), &args.reference)?;
+    let repo = repository(args.repo.as_deref(), project.dir(), args.dry_run)?;
+    let targets = steps::targets_named(&args.targets);
+    let dir = context::absolute(&args.dir)?;
+    let files = publish::gather(&dir, &targets, &args.bin)?;
+    let spec = steps::release_spec(&project, &git_root, repo, &tag, &commit, files)?;
+    if args.dry_run {
+        publish::print_calls(&spec, "the GitHub API");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let github = publish::client()?;
+    let extra = if args.bin == "kato" {
+        String::new()
+    } else {
+        format!(" --bin {}", args.bin)
+    };
+    let resume = publish::resume_command(&dir, &spec.repo, &commit, &extra);
+    let published = release_publisher::publish(&github, &spec, &publish::Reporter::new());
+    publish::report(published, &spec, &resume)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -172,6 +298,18 @@ fn plan_matrix(project: Option<&Utf8Path>, args: &PlanArgs) -> Result<ExitCode> 
     let project = context::open_project(project)?;
     let machine = steps::build_machine(&project)?;
     let policy = steps::policy(&project, &args.targets.permission_set, &machine)?;
+    if let Some(input) = &args.version {
+        let version = parse_version(input)?;
+        steps::check_version(&project, &version)?;
+        let tag = tag_name(&version);
+        let commit = steps::preflight(&project, &args.reference, &args.main_branch, &tag)?;
+        if github_api::Token::from_env().is_ok() {
+            let (repo, _) = context::github_repo(args.repo.as_deref(), project.dir())?;
+            steps::remote_preflight(&publish::client()?, &repo, &tag, &commit)?;
+        } else {
+            eprintln!("no GITHUB_TOKEN: GitHub was not asked whether {tag} is published");
+        }
+    }
     steps::print_matrix(&args.targets, &policy, args.json)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -188,6 +326,19 @@ fn build_targets(project: Option<&Utf8Path>, args: &BuildArgs) -> Result<ExitCod
     let artifacts = steps::audit_and_checksum(&plan, &built, &policy, &machine)?;
     steps::report(&plan, &artifacts)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The GitHub repository; a dry run that cannot tell names it OWNER/NAME, as it makes
+/// no call.
+fn repository(flag: Option<&str>, dir: &Utf8Path, dry_run: bool) -> Result<RepoName> {
+    match context::github_repo(flag, dir) {
+        Ok((repo, _)) => Ok(repo),
+        Err(error) if dry_run => {
+            eprintln!("dry run: {error:#}; the calls below say OWNER/NAME");
+            Ok(RepoName::parse("OWNER/NAME").expect("a repository name"))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 fn parse_bin(name: &str) -> Result<String, String> {

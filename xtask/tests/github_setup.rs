@@ -621,6 +621,7 @@ fn a_token_echoed_by_github_is_not_shown() {
         headers: Vec::new(),
         body: json!({ "message": "Bad credentials: {authorization}" }).to_string(),
         times: 1,
+        ..Fault::default()
     });
     let run = fixture.setup(CANARY, &with_reviewers(&[]));
     assert_eq!(run.code, 2, "{}", run.all());
@@ -640,6 +641,7 @@ fn a_token_echoed_by_github_is_not_shown() {
         headers: Vec::new(),
         body: json!({ "message": "Validation Failed for {authorization}" }).to_string(),
         times: 1,
+        ..Fault::default()
     });
     let annotated = fixture.setup_with(
         &with_reviewers(&[]),

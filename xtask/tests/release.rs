@@ -117,7 +117,7 @@ fn dry_run_builds_checksums_and_audits_every_target() {
     assert_contains(&run.stdout, "5 artifacts passed the audit");
     assert_contains(
         &run.stdout,
-        "dry run: nothing was published. Publishing v0.1.0 would:",
+        "dry run: no call is made. Publishing v0.1.0 to OWNER/NAME through the GitHub API would call",
     );
     assert_contains(&run.stderr, "preflight: main is ");
     assert_contains(
@@ -265,18 +265,20 @@ fn a_policy_under_the_workspace_or_home_is_refused() {
 }
 
 #[test]
-fn release_without_dry_run_is_not_publishing() {
+fn release_without_a_token_is_refused_before_compiling() {
     let project = repository();
-    let run = xtask(&["release", "0.1.0"]).project(&project).run();
+    let run = xtask(&["release", "0.1.0", "--repo", "acme/kato"])
+        .project(&project)
+        .run();
     assert_eq!(run.code, 2, "{}", run.all());
     assert_contains(
         &run.stderr,
-        "publishing to GitHub is not available yet: run `cargo xtask release 0.1.0 --dry-run`",
+        "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN)",
     );
+    assert!(!out_dir(&project).exists(), "{}", run.all());
     let help = xtask(&["release", "--help"]).run();
     assert_eq!(help.code, 0, "{}", help.all());
-    assert_contains(&help.stdout, "plan");
-    assert!(!help.stdout.contains("publish "), "{}", help.stdout);
+    assert_contains(&help.stdout, "publish");
 }
 
 #[test]

@@ -17,10 +17,13 @@
 
 mod accounts;
 mod environments;
+mod git;
 mod protection;
+mod releases;
 mod repos;
 mod router;
 mod state;
+mod uploads;
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -34,13 +37,15 @@ use serde_json::Value;
 
 pub use environments::MAX_REVIEWERS;
 pub use state::{
-    Access, Account, Actors, BranchPolicy, DeploymentBranchPolicy, Environment, Fault, Protection,
-    PullRequestReviews, Recorded, Repository, Reviewer, State, StatusChecks, Team,
+    Access, Account, Actors, Asset, AssetState, BranchPolicy, DeploymentBranchPolicy, Environment,
+    Fault, Protection, PullRequestReviews, Recorded, Release, Repository, Reviewer, State,
+    StatusChecks, TagObject, Team,
 };
 
 /// A running server. Dropping it stops the server.
 pub struct FakeGitHub {
     url: String,
+    upload_url: String,
     state: Arc<Mutex<State>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -48,12 +53,19 @@ pub struct FakeGitHub {
 
 impl FakeGitHub {
     /// Starts a server holding `state` on a free port of 127.0.0.1.
-    pub fn start(state: State) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("a non-blocking listener");
-        let url = format!("http://{}", listener.local_addr().expect("a local address"));
+    pub fn start(mut state: State) -> Self {
+        let bind = || {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            listener
+                .set_nonblocking(true)
+                .expect("a non-blocking listener");
+            let url = format!("http://{}", listener.local_addr().expect("a local address"));
+            (listener, url)
+        };
+        let (listener, url) = bind();
+        // Uploads go to another host on GitHub (uploads.github.com): here another port.
+        let (upload_listener, upload_url) = bind();
+        state.upload_base = upload_url.clone();
         let state = Arc::new(Mutex::new(state));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -71,7 +83,15 @@ impl FakeGitHub {
                     runtime.block_on(async move {
                         let listener =
                             tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
-                        tokio::spawn(accept(listener, state, base));
+                        let upload_listener = tokio::net::TcpListener::from_std(upload_listener)
+                            .expect("a tokio listener");
+                        tokio::spawn(accept(
+                            listener,
+                            Arc::clone(&state),
+                            Arc::clone(&base),
+                            false,
+                        ));
+                        tokio::spawn(accept(upload_listener, state, base, true));
                         let _ = stopped.await;
                     });
                 }
@@ -79,6 +99,7 @@ impl FakeGitHub {
             .expect("a thread for the fake GitHub");
         Self {
             url,
+            upload_url,
             state,
             stop: Some(stop),
             thread: Some(thread),
@@ -88,6 +109,12 @@ impl FakeGitHub {
     /// The base URL, `http://127.0.0.1:PORT`: the value for `GITHUB_API_URL`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The base URL of uploads, `http://127.0.0.1:OTHER_PORT`, as `upload_url` in a
+    /// release names it.
+    pub fn upload_url(&self) -> &str {
+        &self.upload_url
     }
 
     /// The state, locked: to read what requests left behind, or to change it.
@@ -127,7 +154,12 @@ impl Drop for FakeGitHub {
     }
 }
 
-async fn accept(listener: tokio::net::TcpListener, state: Arc<Mutex<State>>, base: Arc<str>) {
+async fn accept(
+    listener: tokio::net::TcpListener,
+    state: Arc<Mutex<State>>,
+    base: Arc<str>,
+    uploads: bool,
+) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -135,12 +167,21 @@ async fn accept(listener: tokio::net::TcpListener, state: Arc<Mutex<State>>, bas
         let state = Arc::clone(&state);
         let base = Arc::clone(&base);
         tokio::spawn(async move {
-            let service =
-                service_fn(move |request| serve(Arc::clone(&state), Arc::clone(&base), request));
-            // A client that hangs up mid-request is no concern of the state.
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let builder = http1::Builder::new();
+            let io = TokioIo::new(stream);
+            // A client that hangs up mid-request, or a fault that hangs up on it, ends the
+            // connection; the state already says what was left behind.
+            if uploads {
+                let service = service_fn(move |request| {
+                    uploads::serve(Arc::clone(&state), Arc::clone(&base), request)
+                });
+                let _ = builder.serve_connection(io, service).await;
+            } else {
+                let service = service_fn(move |request| {
+                    serve(Arc::clone(&state), Arc::clone(&base), request)
+                });
+                let _ = builder.serve_connection(io, service).await;
+            }
         });
     }
 }
@@ -185,11 +226,19 @@ async fn serve(
             },
         )
     };
+    Ok(respond(reply).await)
+}
+
+/// `reply` as hyper's response, after its delay.
+async fn respond(reply: router::Reply) -> hyper::Response<Full<Bytes>> {
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
     let mut response = hyper::Response::builder().status(reply.status);
     for (name, value) in &reply.headers {
         response = response.header(name.as_str(), value.as_str());
     }
-    Ok(response
+    response
         .body(Full::new(Bytes::from(reply.body)))
-        .expect("a valid response"))
+        .expect("a valid response")
 }

@@ -14,7 +14,7 @@ pub fn get(state: &State, base: &str, owner: &str, repo: &str, access: Access) -
     let owner_account = state.account(&repository.owner);
     let (admin, maintain, push) = match access {
         Access::Admin | Access::AdministrationRead => (true, true, true),
-        Access::Collaborator => (false, false, true),
+        Access::Collaborator | Access::ContentsWrite => (false, false, true),
         Access::ReadOnlyIntegration => (false, false, false),
     };
     let full_name = format!("{}/{}", repository.owner, repository.name);

@@ -5,8 +5,16 @@
 
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
+use crate::releases::Page;
 use crate::state::{Access, Fault, Recorded, State};
-use crate::{accounts, environments, protection, repos};
+use crate::{accounts, environments, git, protection, releases, repos};
+
+/// Whether `access` may write releases, assets and git data; the refusal otherwise.
+pub fn may_write_contents(access: Access) -> Result<(), Reply> {
+    refuse(access, Need::WriteContents).map_or(Ok(()), Err)
+}
 
 /// A request as the router sees it.
 #[derive(Debug)]
@@ -36,6 +44,8 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     /// The body, sent as it is.
     pub body: String,
+    /// How long to wait before sending it.
+    pub delay: Duration,
 }
 
 impl Reply {
@@ -48,6 +58,7 @@ impl Reply {
                 "application/json; charset=utf-8".into(),
             )],
             body: body.to_string(),
+            delay: Duration::ZERO,
         }
     }
 
@@ -57,6 +68,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: String::new(),
+            delay: Duration::ZERO,
         }
     }
 
@@ -119,6 +131,48 @@ enum Route {
         env: String,
         id: String,
     },
+    GitRef {
+        owner: String,
+        repo: String,
+        name: String,
+    },
+    GitRefs {
+        owner: String,
+        repo: String,
+    },
+    GitTags {
+        owner: String,
+        repo: String,
+    },
+    GitTag {
+        owner: String,
+        repo: String,
+        sha: String,
+    },
+    Releases {
+        owner: String,
+        repo: String,
+    },
+    ReleaseByTag {
+        owner: String,
+        repo: String,
+        tag: String,
+    },
+    Release {
+        owner: String,
+        repo: String,
+        id: String,
+    },
+    ReleaseAssets {
+        owner: String,
+        repo: String,
+        id: String,
+    },
+    Asset {
+        owner: String,
+        repo: String,
+        id: String,
+    },
     User {
         login: String,
     },
@@ -139,6 +193,8 @@ enum Need {
     WriteProtection,
     /// Admin rights: changing other repository settings.
     WriteSettings,
+    /// `contents: write`: releases, assets and git data.
+    WriteContents,
 }
 
 fn route(path: &str) -> Option<Route> {
@@ -190,6 +246,48 @@ fn route(path: &str) -> Option<Route> {
             env: owned(e),
             id: owned(id),
         },
+        ["repos", o, r, "git", "ref", rest @ ..] if !rest.is_empty() => Route::GitRef {
+            owner: owned(o),
+            repo: owned(r),
+            name: rest.join("/"),
+        },
+        ["repos", o, r, "git", "refs"] => Route::GitRefs {
+            owner: owned(o),
+            repo: owned(r),
+        },
+        ["repos", o, r, "git", "tags"] => Route::GitTags {
+            owner: owned(o),
+            repo: owned(r),
+        },
+        ["repos", o, r, "git", "tags", sha] => Route::GitTag {
+            owner: owned(o),
+            repo: owned(r),
+            sha: owned(sha),
+        },
+        ["repos", o, r, "releases"] => Route::Releases {
+            owner: owned(o),
+            repo: owned(r),
+        },
+        ["repos", o, r, "releases", "tags", tag] => Route::ReleaseByTag {
+            owner: owned(o),
+            repo: owned(r),
+            tag: owned(tag),
+        },
+        ["repos", o, r, "releases", "assets", id] => Route::Asset {
+            owner: owned(o),
+            repo: owned(r),
+            id: owned(id),
+        },
+        ["repos", o, r, "releases", id] => Route::Release {
+            owner: owned(o),
+            repo: owned(r),
+            id: owned(id),
+        },
+        ["repos", o, r, "releases", id, "assets"] => Route::ReleaseAssets {
+            owner: owned(o),
+            repo: owned(r),
+            id: owned(id),
+        },
         ["users", login] => Route::User {
             login: owned(login),
         },
@@ -206,6 +304,14 @@ fn need(route: &Route, method: &str) -> Need {
         (_, "GET") if matches!(route, Route::Protection { .. }) => Need::ReadProtection,
         (_, "GET") => Need::Read,
         (Route::Protection { .. }, _) => Need::WriteProtection,
+        (
+            Route::GitRefs { .. }
+            | Route::GitTags { .. }
+            | Route::Releases { .. }
+            | Route::Release { .. }
+            | Route::Asset { .. },
+            _,
+        ) => Need::WriteContents,
         _ => Need::WriteSettings,
     }
 }
@@ -224,19 +330,35 @@ pub fn handle(state: &mut State, request: Request<'_>) -> Reply {
 }
 
 fn answer(state: &mut State, request: &Request<'_>) -> Reply {
-    if let Some(fault) = take_fault(state, request) {
-        let mut reply = Reply {
-            status: fault.status,
-            headers: fault.headers,
-            body: fault
-                .body
-                .replace("{authorization}", request.authorization.unwrap_or("")),
-        };
-        reply
-            .headers
-            .push(("content-type".into(), "application/json".into()));
-        return reply;
+    let mut delay = Duration::ZERO;
+    if let Some(fault) = take_fault(state, request.method, request.path, None) {
+        if fault.status != 0 {
+            return fault_reply(fault, request.authorization);
+        }
+        delay = fault.delay;
     }
+    let mut reply = endpoint(state, request);
+    reply.delay = delay;
+    reply
+}
+
+/// The answer a fault gives instead of the endpoint's.
+pub fn fault_reply(fault: Fault, authorization: Option<&str>) -> Reply {
+    let mut reply = Reply {
+        status: fault.status,
+        headers: fault.headers,
+        body: fault
+            .body
+            .replace("{authorization}", authorization.unwrap_or("")),
+        delay: fault.delay,
+    };
+    reply
+        .headers
+        .push(("content-type".into(), "application/json".into()));
+    reply
+}
+
+fn endpoint(state: &mut State, request: &Request<'_>) -> Reply {
     let access = match authenticate(state, request.authorization) {
         Ok(access) => access,
         Err(reply) => return reply,
@@ -312,9 +434,56 @@ fn answer(state: &mut State, request: &Request<'_>) -> Reply {
                 id,
             },
         ) => environments::delete_policy(state, &owner, &repo, &env, &id),
+        ("GET", Route::GitRef { owner, repo, name }) => {
+            git::get_ref(state, base, &owner, &repo, &name)
+        }
+        ("POST", Route::GitRefs { owner, repo }) => {
+            git::create_ref(state, base, &owner, &repo, body)
+        }
+        ("POST", Route::GitTags { owner, repo }) => {
+            git::create_tag(state, base, &owner, &repo, body)
+        }
+        ("GET", Route::GitTag { owner, repo, sha }) => {
+            git::get_tag(state, base, &owner, &repo, &sha)
+        }
+        ("GET", Route::Releases { owner, repo }) => {
+            releases::list(state, page(request), &owner, &repo, access)
+        }
+        ("POST", Route::Releases { owner, repo }) => {
+            releases::create(state, base, &owner, &repo, body)
+        }
+        ("GET", Route::ReleaseByTag { owner, repo, tag }) => {
+            releases::get_by_tag(state, base, &owner, &repo, &tag)
+        }
+        ("GET", Route::Release { owner, repo, id }) => {
+            releases::get(state, base, &owner, &repo, &id, access)
+        }
+        ("PATCH", Route::Release { owner, repo, id }) => {
+            releases::update(state, base, &owner, &repo, &id, body)
+        }
+        ("DELETE", Route::Release { owner, repo, id }) => {
+            releases::delete(state, &owner, &repo, &id)
+        }
+        ("GET", Route::ReleaseAssets { owner, repo, id }) => {
+            releases::list_assets(state, page(request), &owner, &repo, &id)
+        }
+        ("GET", Route::Asset { owner, repo, id }) => {
+            releases::get_asset(state, base, &owner, &repo, &id)
+        }
+        ("DELETE", Route::Asset { owner, repo, id }) => {
+            releases::delete_asset(state, &owner, &repo, &id)
+        }
         ("GET", Route::User { login }) => accounts::user(state, base, &login),
         ("GET", Route::Team { org, slug }) => accounts::team(state, base, &org, &slug),
         _ => Reply::not_found(),
+    }
+}
+
+fn page<'a>(request: &'a Request<'a>) -> Page<'a> {
+    Page {
+        base: request.base_url,
+        path: request.path,
+        query: request.query,
     }
 }
 
@@ -324,18 +493,39 @@ fn repo_of(route: &Route) -> Option<(&str, &str)> {
         | Route::Protection { owner, repo, .. }
         | Route::Environment { owner, repo, .. }
         | Route::BranchPolicies { owner, repo, .. }
-        | Route::BranchPolicy { owner, repo, .. } => Some((owner, repo)),
+        | Route::BranchPolicy { owner, repo, .. }
+        | Route::GitRef { owner, repo, .. }
+        | Route::GitRefs { owner, repo }
+        | Route::GitTags { owner, repo }
+        | Route::GitTag { owner, repo, .. }
+        | Route::Releases { owner, repo }
+        | Route::ReleaseByTag { owner, repo, .. }
+        | Route::Release { owner, repo, .. }
+        | Route::ReleaseAssets { owner, repo, .. }
+        | Route::Asset { owner, repo, .. } => Some((owner, repo)),
         Route::User { .. } | Route::Team { .. } => None,
     }
 }
 
-fn take_fault(state: &mut State, request: &Request<'_>) -> Option<Fault> {
+/// The first queued fault for `method path`, or, with `upload`, for an upload of that
+/// asset name; served once more.
+pub fn take_fault(
+    state: &mut State,
+    method: &str,
+    path: &str,
+    upload: Option<&str>,
+) -> Option<Fault> {
     let index = state.faults.iter().position(|fault| {
-        fault.path == request.path
+        let target = match (&fault.upload_name, upload) {
+            (Some(wanted), Some(name)) => wanted == "*" || wanted == name,
+            (None, None) => fault.path == path,
+            _ => false,
+        };
+        target
             && fault
                 .method
                 .as_deref()
-                .is_none_or(|method| method == request.method)
+                .is_none_or(|wanted| wanted == method)
     })?;
     let fault = &mut state.faults[index];
     fault.times = fault.times.saturating_sub(1);
@@ -347,7 +537,7 @@ fn take_fault(state: &mut State, request: &Request<'_>) -> Option<Fault> {
 }
 
 /// The token's access, from `Authorization: Bearer <token>` or `token <token>`.
-fn authenticate(state: &State, authorization: Option<&str>) -> Result<Access, Reply> {
+pub fn authenticate(state: &State, authorization: Option<&str>) -> Result<Access, Reply> {
     let Some(header) = authorization else {
         return Err(Reply::error(401, "Requires authentication"));
     };
@@ -364,6 +554,10 @@ fn authenticate(state: &State, authorization: Option<&str>) -> Result<Access, Re
 fn refuse(access: Access, need: Need) -> Option<Reply> {
     match (access, need) {
         (Access::Admin, _) | (_, Need::Read) => None,
+        (Access::ContentsWrite | Access::Collaborator, Need::WriteContents) => None,
+        (Access::ContentsWrite, _) => {
+            Some(Reply::error(403, "Resource not accessible by integration"))
+        }
         (Access::ReadOnlyIntegration, _) => {
             Some(Reply::error(403, "Resource not accessible by integration"))
         }
@@ -382,7 +576,7 @@ fn refuse(access: Access, need: Need) -> Option<Reply> {
 }
 
 /// `%XX` sequences decoded; `None` when they do not make UTF-8.
-fn percent_decode(segment: &str) -> Option<String> {
+pub(crate) fn percent_decode(segment: &str) -> Option<String> {
     let bytes = segment.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -420,7 +614,31 @@ mod tests {
                 slug: "ops".into()
             })
         );
-        assert_eq!(route("/repos/o/r/releases"), None);
+        assert_eq!(
+            route("/repos/o/r/git/ref/tags/v0.1.0"),
+            Some(Route::GitRef {
+                owner: "o".into(),
+                repo: "r".into(),
+                name: "tags/v0.1.0".into()
+            })
+        );
+        assert_eq!(
+            route("/repos/o/r/releases/assets/7"),
+            Some(Route::Asset {
+                owner: "o".into(),
+                repo: "r".into(),
+                id: "7".into()
+            })
+        );
+        assert_eq!(
+            route("/repos/o/r/releases/7/assets"),
+            Some(Route::ReleaseAssets {
+                owner: "o".into(),
+                repo: "r".into(),
+                id: "7".into()
+            })
+        );
+        assert_eq!(route("/repos/o/r/releases/7/assets/x"), None);
         assert_eq!(route("repos/o/r"), None);
     }
 

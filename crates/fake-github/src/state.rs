@@ -2,6 +2,7 @@
 //! the requests it was sent, and the faults it has been told to answer with.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -19,6 +20,10 @@ pub enum Access {
     /// protection reads, and admin writes answer 403 "Resource not accessible by personal
     /// access token".
     AdministrationRead,
+    /// A workflow's `GITHUB_TOKEN` with `contents: write`: it reads, writes releases,
+    /// assets and git data, and is refused admin endpoints like
+    /// [`Access::ReadOnlyIntegration`].
+    ContentsWrite,
     /// A classic token of a collaborator who may push but is not an admin: branch
     /// protection answers 404 "Not Found", other admin endpoints 403 "Must have admin
     /// rights to Repository.".
@@ -66,6 +71,123 @@ pub struct Repository {
     pub protections: BTreeMap<String, Protection>,
     /// Deployment environments, by name.
     pub environments: BTreeMap<String, Environment>,
+    /// The commits GitHub holds: a tag or ref may point only at these (or at a tag
+    /// object).
+    pub commits: BTreeSet<String>,
+    /// Git refs by full name (`refs/heads/main`, `refs/tags/v0.1.0`) to the sha they
+    /// point at: a commit, or an annotated tag object.
+    pub refs: BTreeMap<String, String>,
+    /// Annotated tag objects, by their sha.
+    pub tag_objects: BTreeMap<String, TagObject>,
+    /// Releases, oldest first.
+    pub releases: Vec<Release>,
+}
+
+impl Repository {
+    /// Adds a commit that GitHub holds, and moves the default branch to it.
+    pub fn add_commit(&mut self, sha: &str) -> &mut Self {
+        self.commits.insert(sha.to_owned());
+        self.refs.insert(
+            format!("refs/heads/{}", self.default_branch),
+            sha.to_owned(),
+        );
+        self
+    }
+
+    /// The commit a ref name (`tags/v0.1.0`, `heads/main`) leads to, through an
+    /// annotated tag object when it points at one.
+    pub fn ref_commit(&self, name: &str) -> Option<&str> {
+        let sha = self.refs.get(&format!("refs/{name}"))?;
+        match self.tag_objects.get(sha) {
+            Some(tag) => Some(&tag.object_sha),
+            None => Some(sha),
+        }
+    }
+
+    /// The release tagged `tag` that is published, if any.
+    pub fn published_release(&self, tag: &str) -> Option<&Release> {
+        self.releases
+            .iter()
+            .find(|release| !release.draft && release.tag_name == tag)
+    }
+}
+
+/// An annotated tag object (`POST /git/tags`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagObject {
+    /// Its own sha.
+    pub sha: String,
+    /// The tag's name.
+    pub tag: String,
+    /// The message.
+    pub message: String,
+    /// The object tagged: a commit sha.
+    pub object_sha: String,
+    /// The object's type, `commit`.
+    pub object_type: String,
+}
+
+/// A release and its assets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// Its id.
+    pub id: u64,
+    /// The tag it is for.
+    pub tag_name: String,
+    /// The branch or commit the tag is made at when publishing finds no tag.
+    pub target_commitish: String,
+    /// The title.
+    pub name: Option<String>,
+    /// The notes.
+    pub body: Option<String>,
+    /// Whether it is a draft (visible only to those who may push).
+    pub draft: bool,
+    /// Whether it is marked as a pre-release.
+    pub prerelease: bool,
+    /// Its assets, in upload order.
+    pub assets: Vec<Asset>,
+}
+
+/// A release asset. Only its size and digest are kept, never its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asset {
+    /// Its id.
+    pub id: u64,
+    /// The file name, unique within the release.
+    pub name: String,
+    /// The label, if any.
+    pub label: Option<String>,
+    /// The content type given at upload.
+    pub content_type: String,
+    /// `uploaded`, `open` while its body streams in, or `starter` when an upload failed
+    /// and left it holding the name.
+    pub state: AssetState,
+    /// Bytes received.
+    pub size: u64,
+    /// `sha256:<hex>` of the bytes, once uploaded.
+    pub digest: Option<String>,
+}
+
+/// The state of an asset, as GitHub names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssetState {
+    /// Complete.
+    Uploaded,
+    /// Its body is streaming in.
+    Open,
+    /// Left by an upload that failed: holds the name until deleted.
+    Starter,
+}
+
+impl AssetState {
+    /// The name GitHub's JSON uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssetState::Uploaded => "uploaded",
+            AssetState::Open => "open",
+            AssetState::Starter => "starter",
+        }
+    }
 }
 
 /// A branch's protection, as `PUT .../protection` sets it.
@@ -213,14 +335,18 @@ impl Recorded {
 }
 
 /// An answer to give instead of the real one, to requests matching `method` and
-/// `path`, `times` times.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `path` (or, with `upload_name`, uploads of that asset), `times` times.
+///
+/// Built with [`Fault::on`] or [`Fault::on_upload`] and the builder methods; the fields
+/// stay public for tests that spell one out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fault {
     /// The method to match, or `None` for any.
     pub method: Option<String>,
-    /// The path to match exactly (as sent, without the query).
+    /// The path to match exactly (as sent, without the query). Ignored for uploads
+    /// matched by `upload_name`.
     pub path: String,
-    /// The status to answer with.
+    /// The status to answer with; `0` answers as the endpoint would (after `delay`).
     pub status: u16,
     /// Extra headers, such as `retry-after`.
     pub headers: Vec<(String, String)>,
@@ -229,6 +355,96 @@ pub struct Fault {
     pub body: String,
     /// How many requests it answers.
     pub times: usize,
+    /// How long to wait before answering: a slow response.
+    pub delay: Duration,
+    /// Uploads only: close the connection, without an answer, after this many bytes of
+    /// the body. The asset is left in state `starter`.
+    pub drop_after: Option<u64>,
+    /// Uploads only: match uploads of this asset name (`*` for any upload).
+    pub upload_name: Option<String>,
+}
+
+impl Fault {
+    /// A fault for `method path`: a 500 "Server Error", once, until changed.
+    pub fn on(method: &str, path: &str) -> Self {
+        Self {
+            method: Some(method.to_owned()),
+            path: path.to_owned(),
+            status: 500,
+            body: r#"{"message":"Server Error"}"#.to_owned(),
+            times: 1,
+            ..Self::default()
+        }
+    }
+
+    /// A fault for uploads of the asset `name` (`*`: any upload): a 500, once, until
+    /// changed. A 502 leaves the asset in state `starter`, as GitHub's upstream does.
+    pub fn on_upload(name: &str) -> Self {
+        Self {
+            upload_name: Some(name.to_owned()),
+            ..Self::on("POST", "")
+        }
+    }
+
+    /// Answers with `status`.
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = status;
+        if status == 502 {
+            self.body = "<html><body><h1>502 Bad Gateway</h1></body></html>".to_owned();
+        }
+        self
+    }
+
+    /// Answers `times` requests.
+    pub fn times(mut self, times: usize) -> Self {
+        self.times = times;
+        self
+    }
+
+    /// Answers with this body.
+    pub fn body(mut self, body: &str) -> Self {
+        self.body = body.to_owned();
+        self
+    }
+
+    /// Adds a header to the answer.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Waits `delay` before answering as the endpoint would: a slow response.
+    pub fn slow(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self.status = 0;
+        self
+    }
+
+    /// Drops an upload's connection after `bytes` of its body, with no answer.
+    pub fn drop_after(mut self, bytes: u64) -> Self {
+        self.drop_after = Some(bytes);
+        self
+    }
+
+    /// GitHub's secondary rate limit: 403 with `retry-after: seconds`.
+    pub fn secondary_rate_limit(self, status: u16, seconds: u64) -> Self {
+        self.status(status)
+            .header("retry-after", &seconds.to_string())
+            .body(r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api","status":"403"}"#)
+    }
+
+    /// GitHub's primary rate limit: 403 with `x-ratelimit-remaining: 0` and a
+    /// `x-ratelimit-reset` `seconds` from now.
+    pub fn primary_rate_limit(self, seconds: u64) -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |now| now.as_secs());
+        self.status(403)
+            .header("x-ratelimit-limit", "5000")
+            .header("x-ratelimit-remaining", "0")
+            .header("x-ratelimit-reset", &(now + seconds).to_string())
+            .body(r#"{"message":"API rate limit exceeded for user ID 1.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api","status":"403"}"#)
+    }
 }
 
 /// Everything the server holds. Names (logins, repositories, slugs) match without
@@ -246,6 +462,11 @@ pub struct State {
     pub requests: Vec<Recorded>,
     /// Faults still to be served.
     pub faults: Vec<Fault>,
+    /// Uploads are read at most this many bytes per second, when set: slow enough for
+    /// a test to catch one in state `open`.
+    pub upload_throttle: Option<u64>,
+    /// The base URL of the upload listener.
+    pub(crate) upload_base: String,
     next_id: u64,
 }
 
@@ -329,6 +550,10 @@ impl State {
                 branches: BTreeSet::from(["main".to_owned()]),
                 protections: BTreeMap::new(),
                 environments: BTreeMap::new(),
+                commits: BTreeSet::new(),
+                refs: BTreeMap::new(),
+                tag_objects: BTreeMap::new(),
+                releases: Vec::new(),
             },
         );
         self.repos.get_mut(&key).expect("just added")
@@ -358,6 +583,14 @@ impl State {
     /// The team with `id`.
     pub fn team_by_id(&self, id: u64) -> Option<&Team> {
         self.teams.values().find(|team| team.id == id)
+    }
+
+    /// The release with `id` in `owner/name`, if any.
+    pub fn release(&self, owner: &str, name: &str, id: u64) -> Option<&Release> {
+        self.repo(owner, name)?
+            .releases
+            .iter()
+            .find(|release| release.id == id)
     }
 
     /// Queues a fault.

@@ -9,6 +9,7 @@ use octocrab::Octocrab;
 use serde_json::Value;
 
 use crate::SetupError;
+use crate::retry::{Decision, RetryPolicy, rate_limit_wait};
 use crate::token::Token;
 
 /// The API base when `GITHUB_API_URL` is not set.
@@ -27,6 +28,8 @@ pub struct Config {
     pub api_url: String,
     /// The longest wait to connect, and for a response once connected.
     pub timeout: Duration,
+    /// How failed reads and updates are repeated.
+    pub retry: RetryPolicy,
 }
 
 impl Config {
@@ -44,9 +47,10 @@ impl Config {
             None => DEFAULT_API_URL.to_owned(),
         };
         Ok(Self {
-            token: Token::from_lookup(lookup)?,
+            token: Token::from_lookup(&lookup)?,
             api_url,
             timeout: Duration::from_secs(30),
+            retry: RetryPolicy::from_lookup(&lookup),
         })
     }
 }
@@ -136,6 +140,9 @@ pub enum ApiError {
         message: String,
         /// GitHub's `documentation_url`, when it gave one.
         documentation_url: Option<String>,
+        /// For a rate limit, the wait GitHub asked for (`retry-after`, or until
+        /// `x-ratelimit-reset`); `None` for any other answer.
+        rate_limit: Option<Duration>,
     },
     /// No answer: the connection failed, timed out, or the body could not be read.
     #[error("{method} {path} failed: {message}")]
@@ -158,6 +165,49 @@ impl ApiError {
         }
     }
 
+    /// The same error with `why` added to its message.
+    pub fn explained(self, why: &str) -> Self {
+        match self {
+            ApiError::Status {
+                method,
+                path,
+                status,
+                message,
+                documentation_url,
+                rate_limit,
+            } => ApiError::Status {
+                method,
+                path,
+                status,
+                message: format!("{message} ({why})"),
+                documentation_url,
+                rate_limit,
+            },
+            ApiError::Transport {
+                method,
+                path,
+                message,
+            } => ApiError::Transport {
+                method,
+                path,
+                message: format!("{message} ({why})"),
+            },
+        }
+    }
+
+    /// Whether GitHub refused the call for want of a permission: a 403 that is not a
+    /// rate limit.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Status {
+                status: 403,
+                rate_limit: None,
+                ..
+            }
+        )
+    }
+
     /// GitHub's message (or the transport failure).
     pub fn message(&self) -> &str {
         match self {
@@ -166,13 +216,18 @@ impl ApiError {
     }
 }
 
+/// Where the client says that it retries.
+type Notice = Box<dyn Fn(&str) + Send + Sync>;
+
 /// A GitHub REST client. Calls block the calling thread; the client's runtime drives
 /// octocrab underneath. `Debug` shows the API base, never the token.
 pub struct GitHub {
-    octocrab: Octocrab,
-    runtime: tokio::runtime::Runtime,
-    token: Token,
+    pub(crate) octocrab: Octocrab,
+    pub(crate) runtime: tokio::runtime::Runtime,
+    pub(crate) token: Token,
     api_url: String,
+    retry: RetryPolicy,
+    notice: Option<Notice>,
 }
 
 impl fmt::Debug for GitHub {
@@ -185,8 +240,10 @@ impl fmt::Debug for GitHub {
 }
 
 impl GitHub {
-    /// A client for `config`: retries transport failures, 5xx and 429 answers up to three
-    /// times, and gives up on a connection or response after `config.timeout`.
+    /// A client for `config`: reads and updates that fail with a transport error, a 5xx
+    /// or a rate limit are repeated as `config.retry` says (creating calls, `POST`, are
+    /// not: their caller knows whether the first one took effect); a connection or
+    /// response gives up after `config.timeout`.
     pub fn new(config: Config) -> Result<Self, SetupError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -214,6 +271,8 @@ impl GitHub {
             runtime,
             token: config.token,
             api_url: config.api_url,
+            retry: config.retry,
+            notice: None,
         })
     }
 
@@ -227,9 +286,63 @@ impl GitHub {
         &self.api_url
     }
 
+    /// Says each retry through `notice` (a line such as `GET /x answered 502: ...;
+    /// retrying in 2.0 s, attempt 2 of 5`), for a task to show.
+    pub fn with_retry_notice(mut self, notice: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.notice = Some(Box::new(notice));
+        self
+    }
+
+    /// The retry policy the client follows.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    /// Waits before attempt `attempt + 1` when the policy repeats `error`, saying so;
+    /// otherwise returns the error to give up with (its message extended with why, when
+    /// the budget ran out or a rate limit is too far away).
+    pub fn wait_to_retry(&self, attempt: u32, error: ApiError) -> Result<(), ApiError> {
+        match self.retry.decide(attempt, &error) {
+            Decision::Retry(wait) => {
+                if let Some(notice) = &self.notice {
+                    notice(&format!(
+                        "{error}; retrying in {:.1} s, attempt {} of {}",
+                        wait.as_secs_f64(),
+                        attempt + 1,
+                        self.retry.attempts
+                    ));
+                }
+                std::thread::sleep(wait);
+                Ok(())
+            }
+            Decision::Stop(None) => Err(error),
+            Decision::Stop(Some(why)) => Err(error.explained(&why)),
+        }
+    }
+
     /// Calls `method path` (a path such as `/repos/o/r`, query allowed) with a JSON
-    /// body. 2xx and 3xx answers are `Ok`; 4xx and 5xx are [`ApiError::Status`].
+    /// body. 2xx and 3xx answers are `Ok`; 4xx and 5xx are [`ApiError::Status`]. All
+    /// but `POST` are repeated as the retry policy says.
     pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Response, ApiError> {
+        let mut attempt = 1;
+        loop {
+            match self.request_once(method, path, body) {
+                Err(error) if method != Method::Post => {
+                    self.wait_to_retry(attempt, error)?;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// One attempt of [`GitHub::request`].
+    pub fn request_once(
         &self,
         method: Method,
         path: &str,
@@ -256,16 +369,10 @@ impl GitHub {
                 .get("location")
                 .and_then(|value| value.to_str().ok())
                 .map(|value| self.token.redact(value));
+            let rate_limit = rate_limit_of(response.headers());
             let text = octocrab.body_to_string(response).await.map_err(transport)?;
             if status >= 400 {
-                let (message, documentation_url) = error_message(&text, status);
-                return Err(ApiError::Status {
-                    method,
-                    path: path.to_owned(),
-                    status,
-                    message: self.token.redact(&message),
-                    documentation_url: documentation_url.map(|url| self.token.redact(&url)),
-                });
+                return Err(self.status_error(method, path, status, &text, rate_limit));
             }
             // A redirect's body, if any, is not the API's to describe.
             let body = if text.trim().is_empty() || status >= 300 {
@@ -319,6 +426,7 @@ impl GitHub {
                         .documentation_url
                         .as_deref()
                         .map(|url| self.token.redact(url)),
+                    rate_limit: None,
                 }
             }
             other => ApiError::Transport {
@@ -333,10 +441,41 @@ impl GitHub {
     pub fn redact(&self, text: &str) -> String {
         self.token.redact(text)
     }
+
+    /// The error for an answer of `status >= 400` with body `text`, redacted.
+    pub(crate) fn status_error(
+        &self,
+        method: Method,
+        path: &str,
+        status: u16,
+        text: &str,
+        rate_limit: Option<Duration>,
+    ) -> ApiError {
+        let (message, documentation_url) = error_message(text, status);
+        ApiError::Status {
+            method,
+            path: self.token.redact(path),
+            status,
+            message: self.token.redact(&message),
+            documentation_url: documentation_url.map(|url| self.token.redact(&url)),
+            rate_limit: rate_limit.filter(|_| matches!(status, 403 | 429)),
+        }
+    }
+}
+
+/// The rate-limit wait the headers of an answer ask for, if any.
+pub(crate) fn rate_limit_of(headers: &http::HeaderMap) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    rate_limit_wait(
+        header("retry-after"),
+        header("x-ratelimit-remaining"),
+        header("x-ratelimit-reset"),
+        std::time::SystemTime::now(),
+    )
 }
 
 /// An error and its causes on one line, redacted.
-fn flatten(error: &dyn std::error::Error, token: &Token) -> String {
+pub(crate) fn flatten(error: &dyn std::error::Error, token: &Token) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(next) = cause {
@@ -494,6 +633,7 @@ mod tests {
             token: Token::new("ghp_hidden_value", "GITHUB_TOKEN").unwrap(),
             api_url: "http://127.0.0.1:9".to_owned(),
             timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
         })
         .unwrap();
         let debug = format!("{github:?}");

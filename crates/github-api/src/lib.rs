@@ -15,11 +15,15 @@
 
 mod client;
 mod repo;
+mod retry;
 mod token;
+mod upload;
 
 pub use client::{ApiError, Config, DEFAULT_API_URL, GitHub, Method, Response, path_segment};
 pub use repo::{RepoError, RepoName, RepoSource, origin_url, resolve_repo, valid_owner};
+pub use retry::{Decision, RetryPolicy, rate_limit_wait};
 pub use token::{MASK, Token};
+pub use upload::{Progress, upload_target};
 
 /// Why a client could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

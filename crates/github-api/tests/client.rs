@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use fake_github::{Access, FakeGitHub, Fault, State};
-use github_api::{ApiError, Config, GitHub, Method, Token};
+use github_api::{ApiError, Config, GitHub, Method, RetryPolicy, Token};
 use serde_json::json;
 
 const TOKEN: &str = "ghp_CANARYc1ient0123456789abcdefCANARY";
@@ -15,11 +15,21 @@ fn server() -> FakeGitHub {
     FakeGitHub::start(state)
 }
 
+/// Four attempts, a millisecond apart at first.
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 4,
+        base: Duration::from_millis(1),
+        max_wait: Duration::from_secs(60),
+    }
+}
+
 fn client(server: &FakeGitHub, token: &str) -> GitHub {
     GitHub::new(Config {
         token: Token::new(token, "GITHUB_TOKEN").unwrap(),
         api_url: server.url().to_owned(),
         timeout: Duration::from_secs(10),
+        retry: quick_retries(),
     })
     .unwrap()
 }
@@ -95,6 +105,7 @@ fn an_echoed_token_is_redacted() {
         headers: Vec::new(),
         body: r#"{"message":"Bad credentials: {authorization}","documentation_url":"https://docs.example/{authorization}"}"#.into(),
         times: 1,
+        ..Fault::default()
     });
     let github = client(&server, TOKEN);
     let error = github.get("/repos/acme/kato").unwrap_err();
@@ -114,11 +125,15 @@ fn an_echoed_token_is_redacted() {
         status: 502,
         headers: Vec::new(),
         body: "<html>proxy saw {authorization}</html>".into(),
-        times: 4, // the client retries 5xx answers three times
+        times: 4, // every attempt of the four
+        ..Fault::default()
     });
     let error = github.get("/repos/acme/kato").unwrap_err();
     assert_eq!(error.status(), Some(502));
-    assert_eq!(error.message(), "<html>proxy saw Bearer ***</html>");
+    assert_eq!(
+        error.message(),
+        "<html>proxy saw Bearer ***</html> (gave up after 4 attempts)"
+    );
 }
 
 #[test]
@@ -131,6 +146,7 @@ fn five_hundreds_are_retried() {
         headers: Vec::new(),
         body: r#"{"message":"Service unavailable"}"#.into(),
         times: 2,
+        ..Fault::default()
     });
     let github = client(&server, TOKEN);
     assert_eq!(github.get("/repos/acme/kato").unwrap()["name"], "kato");
@@ -147,6 +163,7 @@ fn a_server_that_is_gone_is_a_transport_error() {
         token: Token::new(TOKEN, "GITHUB_TOKEN").unwrap(),
         api_url: url.clone(),
         timeout: Duration::from_secs(5),
+        retry: quick_retries(),
     })
     .unwrap();
     let error = github.get("/repos/acme/kato").unwrap_err();
@@ -170,6 +187,7 @@ fn octocrab_errors_are_described_without_the_token() {
         headers: Vec::new(),
         body: r#"{"message":"token {authorization} may not","documentation_url":"https://docs.github.com/rest"}"#.into(),
         times: 1,
+        ..Fault::default()
     });
     let github = client(&server, TOKEN);
     let result: Result<serde_json::Value, _> =

@@ -14,6 +14,29 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The SHA-256 (lower-case hex) and size of the file at `path`, read a block at a time.
+pub fn sha256_file(path: &camino::Utf8Path) -> std::io::Result<(String, u64)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 256 * 1024];
+    let mut size = 0;
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        size += read as u64;
+    }
+    let digest = hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    Ok((digest, size))
+}
+
 /// The checksum file for `(file name, hex digest)` pairs, sorted by name. Names are
 /// plain file names (no directories): the file sits beside the artifacts.
 pub fn sha256sums(entries: &[(String, String)]) -> String {

@@ -1,4 +1,4 @@
-//! Releasing kato's binaries, up to (not including) GitHub.
+//! Releasing kato's binaries, from compiling to the published GitHub release.
 //!
 //! - [`Target`] / [`TARGETS`]: the five release targets, their artifact names and the
 //!   runners a GitHub Actions matrix would use ([`matrix`]).
@@ -10,23 +10,36 @@
 //! - [`audit`]: reads a compiled artifact back: its file format, and the permissions
 //!   deno embedded in it ([`read_metadata`]) against the policy.
 //! - [`sha256sums`]: the `SHA256SUMS` file that `sha256sum -c` verifies.
+//! - [`publish`]: the GitHub release, resumable: [`remote_preflight`], the annotated
+//!   tag, a draft, uploads streamed from disk ([`plan_assets`] skips, replaces and
+//!   cleans up), [`verify_assets`], then publication. [`changelog_section`] gives the
+//!   notes.
 
 #![warn(missing_docs)]
 
+mod assets;
 mod audit;
 mod build;
 mod checksums;
 mod machine;
 mod metadata;
+mod notes;
 mod plan;
 mod policy;
+mod publish;
 mod target;
 
+pub use assets::{AssetPlan, LocalAsset, RemoteAsset, Removal, plan_assets, verify_assets};
 pub use audit::{AuditFinding, audit};
 pub use build::{BuildEvent, Built, TypeCheckFailed, build};
-pub use checksums::{SHA256SUMS, sha256_hex, sha256sums};
+pub use checksums::{SHA256SUMS, sha256_file, sha256_hex, sha256sums};
 pub use machine::BuildMachine;
 pub use metadata::{DENO_DEFAULT_IMPORT_HOSTS, MetadataError, read_metadata};
+pub use notes::{changelog_section, notes_from_commits};
 pub use plan::{ArtifactPlan, BuildOptions, BuildPlan, base_runtime, plan_build};
 pub use policy::{Kind, PolicyProblem, ReleasePolicy};
+pub use publish::{
+    Draft, PublishError, Published, ReleaseSpec, Report, Start, planned_calls, publish,
+    published_release, remote_preflight, tag_commit,
+};
 pub use target::{BinaryFormat, TARGETS, Target, matrix};

@@ -46,6 +46,7 @@ mod tests {
             status,
             message: message.into(),
             documentation_url: None,
+            rate_limit: None,
         }
     }
 

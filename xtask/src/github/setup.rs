@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
-use github_api::{GitHub, RepoName, RepoSource, origin_url, resolve_repo};
+use github_api::{GitHub, RepoName, RepoSource};
 
 use super::access::{admin_error, lacks_admin};
 use super::plan::{
@@ -139,11 +139,7 @@ fn distinct_reviewers(names: &[ReviewerName]) -> Result<Vec<ReviewerName>> {
 
 /// `--repo`, else `GITHUB_REPOSITORY`, else the origin remote of the current directory.
 fn repository(flag: Option<&str>) -> Result<(RepoName, RepoSource)> {
-    let github_repository = std::env::var("GITHUB_REPOSITORY").ok();
-    let dir = context::current_dir()?;
-    Ok(resolve_repo(flag, github_repository.as_deref(), || {
-        origin_url(&dir)
-    })?)
+    context::github_repo(flag, &context::current_dir()?)
 }
 
 /// Checks that the repository is there; returns what GitHub says of the token's user

@@ -7,11 +7,12 @@ use anyhow::{Context, Result, anyhow, bail};
 use camino::{Utf8Path, Utf8PathBuf};
 use deno_runner::{Deno, DenoProject};
 use github_actions::Actions;
+use github_api::{GitHub, RepoName};
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
-    BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, ReleasePolicy, SHA256SUMS, TARGETS,
-    Target, TypeCheckFailed, audit, base_runtime, build, matrix, plan_build, sha256_hex,
-    sha256sums,
+    BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, LocalAsset, ReleasePolicy,
+    ReleaseSpec, SHA256SUMS, TARGETS, Target, TypeCheckFailed, audit, base_runtime, build, matrix,
+    plan_build, sha256_hex, sha256sums,
 };
 use semver::Version;
 use version_check::{ReleaseFacts, Repository, VersionError, check_declared};
@@ -164,7 +165,7 @@ pub fn ci_gate(project: &DenoProject, deno: &Deno, started: Instant) -> Result<(
 }
 
 /// The targets `args` selects, in the runbook's order.
-fn selected(args: &TargetArgs) -> Vec<&'static Target> {
+pub fn selected(args: &TargetArgs) -> Vec<&'static Target> {
     TARGETS
         .iter()
         .filter(|target| args.targets.is_empty() || args.targets.iter().any(|t| t == target.triple))
@@ -434,20 +435,67 @@ pub fn report(plan: &BuildPlan, artifacts: &[Artifact]) -> Result<()> {
     Ok(())
 }
 
-/// What publishing would do, for a dry run.
-pub fn describe_publishing(tag: &str, commit: &str, dir: &Utf8Path, artifacts: &[Artifact]) {
-    let mut assets: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
-    assets.push(SHA256SUMS);
-    Stream::Stdout.write(&format!(
-        "dry run: nothing was published. Publishing {tag} would:\n\
-         \x20 1. create the tag {tag} at {} unless it is there, and a draft GitHub release {tag}\n\
-         \x20 2. upload {} assets from {dir}: {}\n\
-         \x20 3. check each uploaded asset's digest against {SHA256SUMS}\n\
-         \x20 4. publish the release\n",
-        short(commit),
-        assets.len(),
-        assets.join(", ")
-    ));
+/// The targets named by `--target` flags, or all five.
+pub fn targets_named(triples: &[String]) -> Vec<&'static Target> {
+    TARGETS
+        .iter()
+        .filter(|target| triples.is_empty() || triples.iter().any(|t| t == target.triple))
+        .collect()
+}
+
+/// GitHub's side of the preflight: no published release of `tag`, the tag (if any) at
+/// `commit`. Refusals exit with 1 and change nothing.
+pub fn remote_preflight(github: &GitHub, repo: &RepoName, tag: &str, commit: &str) -> Result<()> {
+    let spec = ReleaseSpec {
+        repo: repo.clone(),
+        tag: tag.to_owned(),
+        commit: commit.to_owned(),
+        title: String::new(),
+        notes: String::new(),
+        assets: Vec::new(),
+    };
+    match release_publisher::remote_preflight(github, &spec) {
+        Ok(start) => {
+            eprintln!(
+                "GitHub ({repo}): {tag} is not published{}",
+                if start.draft.is_some() {
+                    "; a draft of it will be resumed"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        Err(error) => Err(check_failed(format!(
+            "{error}
+Nothing was changed."
+        ))),
+    }
+}
+
+/// What to publish: the files, with the title and notes of `tag`.
+pub fn release_spec(
+    project: &DenoProject,
+    git_root: &Utf8Path,
+    repo: RepoName,
+    tag: &str,
+    commit: &str,
+    assets: Vec<LocalAsset>,
+) -> Result<ReleaseSpec> {
+    let notes = super::publish::notes(project, git_root, tag, commit)?;
+    Ok(ReleaseSpec {
+        repo,
+        tag: tag.to_owned(),
+        commit: commit.to_owned(),
+        title: format!("{} {}", project_name(project), tag),
+        notes,
+        assets,
+    })
+}
+
+/// The project's name for release titles: its directory's name.
+fn project_name(project: &DenoProject) -> String {
+    project.dir().file_name().unwrap_or("release").to_owned()
 }
 
 /// Prints the matrix (`--json`) or a table of targets and the compile flags.

@@ -1,0 +1,492 @@
+//! Publishing a GitHub release so that it can be rerun after any failure: the remote
+//! preflight, the annotated tag, a draft, the uploads, their verification, and only
+//! then publication. Until the last call nothing is visible to users; a rerun finds the
+//! draft and the assets already uploaded, and carries on from there.
+
+use std::time::Instant;
+
+use github_api::{ApiError, GitHub, Method, Progress, RepoName, path_segment, upload_target};
+use serde_json::{Value, json};
+
+use crate::assets::{LocalAsset, RemoteAsset, Removal, plan_assets, verify_assets};
+
+/// What to publish.
+#[derive(Debug, Clone)]
+pub struct ReleaseSpec {
+    /// The repository.
+    pub repo: RepoName,
+    /// The tag, `v0.1.0`.
+    pub tag: String,
+    /// The commit the tag must point at.
+    pub commit: String,
+    /// The release's title.
+    pub title: String,
+    /// The release notes.
+    pub notes: String,
+    /// The files, the artifacts and `SHA256SUMS`.
+    pub assets: Vec<LocalAsset>,
+}
+
+/// Where the publisher reports progress.
+pub trait Report {
+    /// A step done or under way, one line.
+    fn line(&self, text: &str);
+    /// An upload starts; the callback hears the bytes sent so far.
+    fn upload(&self, asset: &LocalAsset) -> Progress;
+    /// An upload ended well after `seconds`.
+    fn uploaded(&self, asset: &LocalAsset, seconds: f64);
+}
+
+/// A published release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The release page.
+    pub url: String,
+    /// Files uploaded by this run.
+    pub uploaded: usize,
+    /// Files a previous run had uploaded already.
+    pub kept: usize,
+}
+
+/// Why publishing stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    /// Refused before anything was changed.
+    #[error("{0}")]
+    Refused(String),
+    /// Failed after the remote preflight; `draft` is the draft release's page when one
+    /// was left to resume, `changed` whether this run changed anything.
+    #[error("{message}")]
+    Failed {
+        /// What failed.
+        message: String,
+        /// The draft left behind, if any.
+        draft: Option<String>,
+        /// Whether anything was written before the failure.
+        changed: bool,
+    },
+}
+
+/// The draft release a run works on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// Its id.
+    pub id: u64,
+    /// Its `upload_url` template.
+    pub upload_url: String,
+    /// Its page.
+    pub html_url: String,
+}
+
+impl Draft {
+    fn from_json(value: &Value) -> Option<Self> {
+        Some(Self {
+            id: value.get("id")?.as_u64()?,
+            upload_url: value.get("upload_url")?.as_str()?.to_owned(),
+            html_url: value.get("html_url")?.as_str()?.to_owned(),
+        })
+    }
+}
+
+/// What the remote preflight found: how to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Start {
+    /// A draft of an earlier run to resume.
+    pub draft: Option<Draft>,
+    /// Whether the tag exists (at the commit) already.
+    pub tag_exists: bool,
+}
+
+/// The page of the published release for `tag`, if there is one. Drafts are not
+/// published: GitHub does not find them by tag.
+pub fn published_release(
+    github: &GitHub,
+    repo: &RepoName,
+    tag: &str,
+) -> Result<Option<String>, ApiError> {
+    let path = format!("{}/releases/tags/{}", repo.api_path(), path_segment(tag));
+    match github.get(&path) {
+        Ok(release) => Ok(Some(text(&release, "html_url").to_owned())),
+        Err(error) if error.status() == Some(404) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// The commit the tag `tag` points at on GitHub (through an annotated tag object),
+/// if the tag exists.
+pub fn tag_commit(github: &GitHub, repo: &RepoName, tag: &str) -> Result<Option<String>, ApiError> {
+    let path = format!("{}/git/ref/tags/{}", repo.api_path(), path_segment(tag));
+    let reference = match github.get(&path) {
+        Ok(reference) => reference,
+        Err(error) if error.status() == Some(404) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let object = &reference["object"];
+    let sha = text(object, "sha").to_owned();
+    if text(object, "type") != "tag" {
+        return Ok(Some(sha));
+    }
+    let tag_object = github.get(&format!("{}/git/tags/{sha}", repo.api_path()))?;
+    Ok(Some(text(&tag_object["object"], "sha").to_owned()))
+}
+
+/// The remote preflight: refuses when `spec.tag` is published already or points at
+/// another commit, or when several drafts claim it; otherwise says whether there is a
+/// draft to resume and whether the tag exists.
+pub fn remote_preflight(github: &GitHub, spec: &ReleaseSpec) -> Result<Start, PublishError> {
+    let read = |error: ApiError| PublishError::Refused(describe(&error, &spec.repo));
+    if let Some(url) = published_release(github, &spec.repo, &spec.tag).map_err(read)? {
+        return Err(PublishError::Refused(format!(
+            "{} is published already ({url}): a published release is never changed; \
+             release a new version (cargo xtask bump patch)",
+            spec.tag
+        )));
+    }
+    let tag_exists = match tag_commit(github, &spec.repo, &spec.tag).map_err(read)? {
+        Some(commit) if commit != spec.commit => {
+            return Err(PublishError::Refused(format!(
+                "the tag {} on GitHub points at {}, not at {}, the commit to release: \
+                 release that commit, or delete the tag if it was pushed by mistake",
+                spec.tag,
+                short(&commit),
+                short(&spec.commit)
+            )));
+        }
+        Some(_) => true,
+        None => false,
+    };
+    let drafts = drafts(github, &spec.repo, &spec.tag).map_err(read)?;
+    let draft = match drafts.as_slice() {
+        [] => None,
+        [draft] => Some(draft.clone()),
+        many => {
+            return Err(PublishError::Refused(format!(
+                "{} drafts are releases of {}: {}; delete all but one on GitHub, then rerun",
+                many.len(),
+                spec.tag,
+                many.iter()
+                    .map(|draft| draft.html_url.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
+    Ok(Start { draft, tag_exists })
+}
+
+/// Publishes `spec`: the remote preflight, the tag, the draft, the uploads, the
+/// verification, then publication.
+pub fn publish(
+    github: &GitHub,
+    spec: &ReleaseSpec,
+    report: &dyn Report,
+) -> Result<Published, PublishError> {
+    let start = remote_preflight(github, spec)?;
+    let mut changed = false;
+    let failed = |error: ApiError, draft: Option<&Draft>, changed: bool| PublishError::Failed {
+        message: describe(&error, &spec.repo),
+        draft: draft.map(|draft| draft.html_url.clone()),
+        changed,
+    };
+    if start.tag_exists {
+        report.line(&format!(
+            "tag {} is at {} already",
+            spec.tag,
+            short(&spec.commit)
+        ));
+    } else {
+        create_tag(github, spec).map_err(|error| failed(error, None, changed))?;
+        changed = true;
+        report.line(&format!("tagged {} at {}", spec.tag, short(&spec.commit)));
+    }
+    let draft = match start.draft {
+        Some(draft) => {
+            report.line(&format!("resuming the draft {}", draft.html_url));
+            draft
+        }
+        None => {
+            let draft = create_draft(github, spec).map_err(|error| failed(error, None, changed))?;
+            report.line(&format!("created the draft {}", draft.html_url));
+            draft
+        }
+    };
+    let (uploaded, kept) = sync_assets(github, spec, &draft, report)
+        .map_err(|error| failed(error, Some(&draft), true))?;
+    let remote = list_assets(github, &spec.repo, draft.id)
+        .map_err(|error| failed(error, Some(&draft), true))?;
+    let problems = verify_assets(&spec.assets, &remote);
+    if !problems.is_empty() {
+        return Err(PublishError::Failed {
+            message: format!(
+                "the draft's assets are not the files released: {}",
+                problems.join("; ")
+            ),
+            draft: Some(draft.html_url),
+            changed: true,
+        });
+    }
+    report.line(&format!(
+        "verified {} assets: every digest equals the local SHA-256",
+        remote.len()
+    ));
+    let path = format!("{}/releases/{}", spec.repo.api_path(), draft.id);
+    let release = github
+        .request(Method::Patch, &path, Some(&json!({ "draft": false })))
+        .map_err(|error| failed(error, Some(&draft), true))?;
+    Ok(Published {
+        url: text(&release.body, "html_url").to_owned(),
+        uploaded,
+        kept,
+    })
+}
+
+/// The calls a fresh release makes, one line each, for `--dry-run`.
+pub fn planned_calls(spec: &ReleaseSpec) -> Vec<String> {
+    let repo = spec.repo.api_path();
+    let tag = path_segment(&spec.tag);
+    let mut calls = vec![
+        format!("GET {repo}/releases/tags/{tag}  (refuse if published)"),
+        format!("GET {repo}/git/ref/tags/{tag}  (refuse if at another commit)"),
+        format!("GET {repo}/releases?per_page=100  (find a draft to resume)"),
+        format!(
+            "POST {repo}/git/tags  {}",
+            json!({ "tag": spec.tag, "message": spec.title, "object": spec.commit, "type": "commit" })
+        ),
+        format!(
+            "POST {repo}/git/refs  {}",
+            json!({ "ref": format!("refs/tags/{}", spec.tag), "sha": "<the tag object>" })
+        ),
+        format!(
+            "POST {repo}/releases  {}",
+            json!({ "tag_name": spec.tag, "target_commitish": spec.commit, "name": spec.title, "draft": true, "body": format!("<{} bytes of notes>", spec.notes.len()) })
+        ),
+        format!("GET {repo}/releases/<id>/assets  (skip, replace or delete what is there)"),
+    ];
+    for asset in &spec.assets {
+        calls.push(format!(
+            "POST <upload_url>?name={}  ({} bytes, sha256 {})",
+            asset.name, asset.size, asset.sha256
+        ));
+    }
+    calls.push(format!(
+        "GET {repo}/releases/<id>/assets  (verify names and digests)"
+    ));
+    calls.push(format!(
+        "PATCH {repo}/releases/<id>  {}",
+        json!({ "draft": false })
+    ));
+    calls
+}
+
+/// The drafts of `tag`, oldest first.
+fn drafts(github: &GitHub, repo: &RepoName, tag: &str) -> Result<Vec<Draft>, ApiError> {
+    let mut drafts = Vec::new();
+    for page in 1.. {
+        let path = format!("{}/releases?per_page=100&page={page}", repo.api_path());
+        let releases = github.get(&path)?;
+        let releases = releases.as_array().cloned().unwrap_or_default();
+        drafts.extend(
+            releases
+                .iter()
+                .filter(|release| release["draft"] == true && text(release, "tag_name") == tag)
+                .filter_map(Draft::from_json),
+        );
+        if releases.len() < 100 {
+            break;
+        }
+    }
+    drafts.reverse();
+    Ok(drafts)
+}
+
+fn list_assets(
+    github: &GitHub,
+    repo: &RepoName,
+    release: u64,
+) -> Result<Vec<RemoteAsset>, ApiError> {
+    let mut assets = Vec::new();
+    for page in 1.. {
+        let path = format!(
+            "{}/releases/{release}/assets?per_page=100&page={page}",
+            repo.api_path()
+        );
+        let listed = github.get(&path)?;
+        let listed = listed.as_array().cloned().unwrap_or_default();
+        assets.extend(listed.iter().filter_map(RemoteAsset::from_json));
+        if listed.len() < 100 {
+            break;
+        }
+    }
+    Ok(assets)
+}
+
+fn delete_asset(github: &GitHub, repo: &RepoName, asset: u64) -> Result<(), ApiError> {
+    let path = format!("{}/releases/assets/{asset}", repo.api_path());
+    match github.request(Method::Delete, &path, None) {
+        Err(error) if error.status() == Some(404) => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+/// A call that creates something, repeated as the client's policy says; before each
+/// repeat, `existing` looks for what an attempt that seemed to fail may have made.
+fn create(
+    github: &GitHub,
+    path: &str,
+    body: &Value,
+    existing: impl Fn() -> Result<Option<Value>, ApiError>,
+) -> Result<Value, ApiError> {
+    let mut attempt = 1;
+    loop {
+        match github.request_once(Method::Post, path, Some(body)) {
+            Ok(response) => return Ok(response.body),
+            Err(error) => {
+                if let Some(found) = existing()? {
+                    return Ok(found);
+                }
+                github.wait_to_retry(attempt, error)?;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+/// The annotated tag: a tag object, then the ref to it.
+fn create_tag(github: &GitHub, spec: &ReleaseSpec) -> Result<(), ApiError> {
+    let repo = spec.repo.api_path();
+    let object = create(
+        github,
+        &format!("{repo}/git/tags"),
+        &json!({ "tag": spec.tag, "message": spec.title, "object": spec.commit, "type": "commit" }),
+        || Ok(None),
+    )?;
+    let made = |commit: Option<String>| commit.filter(|commit| *commit == spec.commit);
+    create(
+        github,
+        &format!("{repo}/git/refs"),
+        &json!({ "ref": format!("refs/tags/{}", spec.tag), "sha": text(&object, "sha") }),
+        || Ok(made(tag_commit(github, &spec.repo, &spec.tag)?).map(|_| Value::Null)),
+    )?;
+    Ok(())
+}
+
+fn create_draft(github: &GitHub, spec: &ReleaseSpec) -> Result<Draft, ApiError> {
+    let body = json!({
+        "tag_name": spec.tag,
+        "target_commitish": spec.commit,
+        "name": spec.title,
+        "body": spec.notes,
+        "draft": true,
+        "prerelease": false,
+    });
+    let made = create(
+        github,
+        &format!("{}/releases", spec.repo.api_path()),
+        &body,
+        || {
+            let found = drafts(github, &spec.repo, &spec.tag)?;
+            Ok(found.last().map(|draft| {
+                json!({ "id": draft.id, "upload_url": draft.upload_url, "html_url": draft.html_url })
+            }))
+        },
+    )?;
+    Draft::from_json(&made).ok_or_else(|| ApiError::Transport {
+        method: Method::Post,
+        path: format!("{}/releases", spec.repo.api_path()),
+        message: "the answer is not a release".into(),
+    })
+}
+
+/// Deletes what does not belong, uploads what is missing; returns how many files were
+/// uploaded and how many were there already.
+fn sync_assets(
+    github: &GitHub,
+    spec: &ReleaseSpec,
+    draft: &Draft,
+    report: &dyn Report,
+) -> Result<(usize, usize), ApiError> {
+    let remote = list_assets(github, &spec.repo, draft.id)?;
+    let plan = plan_assets(&spec.assets, &remote);
+    for (asset, why) in &plan.delete {
+        let why = match why {
+            Removal::Leftover => format!("left in state {} by a failed upload", asset.state),
+            Removal::Different => "holds other bytes".to_owned(),
+            Removal::Unexpected => "is not one of the files released".to_owned(),
+            Removal::Duplicate => "is listed twice".to_owned(),
+        };
+        report.line(&format!("deleting the asset {}: it {why}", asset.name));
+        delete_asset(github, &spec.repo, asset.id)?;
+    }
+    for name in &plan.keep {
+        report.line(&format!("{name} is uploaded already, same digest: skipped"));
+    }
+    for file in &plan.upload {
+        upload(github, spec, draft, file, report)?;
+    }
+    Ok((plan.upload.len(), plan.keep.len()))
+}
+
+/// One file, streamed from disk; a failed attempt is cleaned up (the asset it may
+/// have left holds the name) before the next.
+fn upload(
+    github: &GitHub,
+    spec: &ReleaseSpec,
+    draft: &Draft,
+    file: &LocalAsset,
+    report: &dyn Report,
+) -> Result<(), ApiError> {
+    let content_type = if file.name == crate::SHA256SUMS {
+        "text/plain"
+    } else {
+        "application/octet-stream"
+    };
+    let url = upload_target(&draft.upload_url, &file.name, None);
+    let mut attempt = 1;
+    loop {
+        if attempt > 1 {
+            for asset in list_assets(github, &spec.repo, draft.id)? {
+                if asset.name != file.name {
+                    continue;
+                }
+                if asset.matches(file) {
+                    return Ok(());
+                }
+                delete_asset(github, &spec.repo, asset.id)?;
+            }
+        }
+        let started = Instant::now();
+        match github.upload(&url, &file.path, content_type, report.upload(file)) {
+            Ok(_) => {
+                report.uploaded(file, started.elapsed().as_secs_f64());
+                return Ok(());
+            }
+            Err(error) => {
+                github.wait_to_retry(attempt, error)?;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+/// An error of a call, with what to do about a refusal for want of permission.
+fn describe(error: &ApiError, repo: &RepoName) -> String {
+    if error.is_forbidden() {
+        format!(
+            "the token may not write releases of {repo}: {error}. Publishing needs \
+             `permissions: contents: write` on the workflow job (a fine-grained token: \
+             \"Contents: Read and write\"; a classic token: the repo scope)"
+        )
+    } else if error.status() == Some(401) {
+        format!("GitHub refused the token: {error}. Set GITHUB_TOKEN to a valid token")
+    } else {
+        error.to_string()
+    }
+}
+
+fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}

@@ -1,0 +1,306 @@
+//! The steps of publishing: gathering the files, the client, the notes, the
+//! publisher's progress on a terminal or in a log, and what a failure tells the user.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use camino::{Utf8Path, Utf8PathBuf};
+use deno_runner::DenoProject;
+use github_actions::Actions;
+use github_api::{GitHub, Progress, RepoName, SetupError};
+use indicatif::{ProgressBar, ProgressStyle};
+use release_publisher::{
+    LocalAsset, PublishError, Published, ReleaseSpec, Report, SHA256SUMS, Target,
+    changelog_section, notes_from_commits, planned_calls, sha256_file, sha256sums,
+};
+use xshell::{Shell, cmd};
+
+use crate::failure::check_failed;
+use crate::output::Stream;
+
+/// The files of `targets` found in `dir` or below it (where actions/download-artifact
+/// puts each artifact in a directory of its own), each exactly once, then `SHA256SUMS`
+/// written beside them in `dir`.
+pub fn gather(dir: &Utf8Path, targets: &[&Target], bin: &str) -> Result<Vec<LocalAsset>> {
+    if !dir.is_dir() {
+        bail!("{dir} is not a directory: name the directory holding the artifacts");
+    }
+    let mut found: Vec<(String, Vec<Utf8PathBuf>)> = targets
+        .iter()
+        .map(|target| (target.artifact_name(bin), Vec::new()))
+        .collect();
+    walk(dir, 0, &mut |path| {
+        if let Some((_, paths)) = found
+            .iter_mut()
+            .find(|(name, _)| Some(name.as_str()) == path.file_name())
+        {
+            paths.push(path.to_owned());
+        }
+    })?;
+    let mut problems = Vec::new();
+    for (name, paths) in &found {
+        match paths.as_slice() {
+            [] => problems.push(format!("{name} is missing")),
+            [_] => {}
+            many => problems.push(format!(
+                "{name} is there {} times: {}",
+                many.len(),
+                many.iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "{dir} does not hold the artifacts to publish (nothing was published):\n  - {}",
+            problems.join("\n  - ")
+        );
+    }
+    let mut assets = Vec::new();
+    for (name, paths) in found {
+        let path = paths.into_iter().next().expect("one path each");
+        let (sha256, size) = sha256_file(&path).with_context(|| format!("cannot read {path}"))?;
+        assets.push(LocalAsset {
+            name,
+            path,
+            size,
+            sha256,
+        });
+    }
+    let sums: Vec<(String, String)> = assets
+        .iter()
+        .map(|asset| (asset.name.clone(), asset.sha256.clone()))
+        .collect();
+    let sums_path = dir.join(SHA256SUMS);
+    std::fs::write(&sums_path, sha256sums(&sums))
+        .with_context(|| format!("cannot write {sums_path}"))?;
+    let (sha256, size) =
+        sha256_file(&sums_path).with_context(|| format!("cannot read {sums_path}"))?;
+    assets.push(LocalAsset {
+        name: SHA256SUMS.to_owned(),
+        path: sums_path,
+        size,
+        sha256,
+    });
+    Ok(assets)
+}
+
+fn walk(dir: &Utf8Path, depth: usize, visit: &mut dyn FnMut(&Utf8Path)) -> Result<()> {
+    let entries = dir
+        .read_dir_utf8()
+        .with_context(|| format!("cannot read {dir}"))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read {dir}"))?;
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("cannot read {}", entry.path()))?;
+        if kind.is_dir() && depth < 3 {
+            walk(entry.path(), depth + 1, visit)?;
+        } else if kind.is_file() {
+            visit(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// The GitHub client for publishing; retries are said on stderr.
+pub fn client() -> Result<GitHub> {
+    let github = GitHub::from_env().map_err(|error| match error {
+        SetupError::NoToken => anyhow!(
+            "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a token that may write the \
+             repository's contents (in a workflow: `permissions: contents: write`, and \
+             `GITHUB_TOKEN: ${{{{ github.token }}}}` in the step's env); nothing was published"
+        ),
+        other => other.into(),
+    })?;
+    Ok(github.with_retry_notice(|line| eprintln!("{line}")))
+}
+
+/// The release notes: the CHANGELOG.md section of the version (in the project, else at
+/// the root of its git repository), else the subjects of the commits since the previous
+/// `v*` tag.
+pub fn notes(
+    project: &DenoProject,
+    git_root: &Utf8Path,
+    tag: &str,
+    commit: &str,
+) -> Result<String> {
+    let version = tag.trim_start_matches('v');
+    for dir in [project.dir(), git_root] {
+        let path = dir.join("CHANGELOG.md");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Some(section) = changelog_section(&text, version) {
+                eprintln!("release notes: the {version} section of {path}");
+                return Ok(section);
+            }
+        }
+    }
+    let sh = Shell::new()?;
+    sh.change_dir(git_root);
+    let previous = cmd!(sh, "git describe --tags --abbrev=0 --match v* {commit}^")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .ok()
+        .filter(|previous| previous != tag);
+    let range = match &previous {
+        Some(previous) => format!("{previous}..{commit}"),
+        None => commit.to_owned(),
+    };
+    let subjects = cmd!(sh, "git log --format=%s {range}")
+        .quiet()
+        .read()
+        .with_context(|| format!("cannot list the commits of {range} in {git_root}"))?;
+    let subjects: Vec<String> = subjects.lines().map(str::to_owned).collect();
+    eprintln!(
+        "release notes: {} commit subjects since {}",
+        subjects.len(),
+        previous.as_deref().unwrap_or("the first commit")
+    );
+    Ok(notes_from_commits(&subjects, previous.as_deref()))
+}
+
+/// Prints the calls `--dry-run` would make.
+pub fn print_calls(spec: &ReleaseSpec, github_api_url: &str) {
+    let mut text = format!(
+        "dry run: no call is made. Publishing {} to {} through {github_api_url} would call, \
+         for a release that does not exist yet:\n",
+        spec.tag, spec.repo
+    );
+    for call in planned_calls(spec) {
+        text.push_str(&format!("  {call}\n"));
+    }
+    Stream::Stdout.write(&text);
+}
+
+/// After publishing: the release page, and inside GitHub Actions the step outputs `url`
+/// and `artifacts` (the files' paths, for actions/attest-build-provenance).
+pub fn report(
+    published: Result<Published, PublishError>,
+    spec: &ReleaseSpec,
+    resume: &str,
+) -> Result<()> {
+    match published {
+        Ok(published) => {
+            Stream::Stdout.write(&format!(
+                "published {} with {} assets ({} uploaded, {} there already): {}\n",
+                spec.tag,
+                spec.assets.len(),
+                published.uploaded,
+                published.kept,
+                published.url
+            ));
+            if let Some(actions) = Actions::from_env() {
+                actions.set_output("url", &published.url)?;
+                let paths: Vec<&str> = spec.assets.iter().map(|a| a.path.as_str()).collect();
+                actions.set_output("artifacts", &paths.join("\n"))?;
+                actions.append_summary(&format!(
+                    "Published [{}]({}) with {} assets.\n",
+                    spec.tag,
+                    published.url,
+                    spec.assets.len()
+                ))?;
+            }
+            Ok(())
+        }
+        Err(PublishError::Refused(message)) => {
+            Err(anyhow!("{message}\nNothing was changed on GitHub."))
+        }
+        Err(PublishError::Failed {
+            message,
+            draft,
+            changed,
+        }) => {
+            let left = match &draft {
+                Some(draft) => format!(
+                    "The release is still a draft ({draft}), unseen by users. To resume, run:\n  {resume}"
+                ),
+                None if changed => format!(
+                    "No release was created; the tag {} stays. To resume, run:\n  {resume}",
+                    spec.tag
+                ),
+                None => "Nothing was changed on GitHub.".to_owned(),
+            };
+            let error = format!("publishing {} failed: {message}\n{left}", spec.tag);
+            if changed {
+                Err(check_failed(error))
+            } else {
+                Err(anyhow!(error))
+            }
+        }
+    }
+}
+
+/// Progress: a bar per upload on a terminal (bytes and rate), plain lines in a log.
+pub struct Reporter {
+    terminal: bool,
+}
+
+impl Reporter {
+    /// Bars when stderr is a terminal, lines otherwise.
+    pub fn new() -> Self {
+        Self {
+            terminal: !ProgressBar::new(1).is_hidden(),
+        }
+    }
+}
+
+impl Report for Reporter {
+    fn line(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
+    fn upload(&self, asset: &LocalAsset) -> Progress {
+        if !self.terminal {
+            eprintln!(
+                "uploading {} ({:.1} MB)",
+                asset.name,
+                asset.size as f64 / 1e6
+            );
+            return Arc::new(|_| {});
+        }
+        let bar = ProgressBar::new(asset.size);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:26} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
+            )
+            .expect("the template is valid")
+            .progress_chars("=> "),
+        );
+        bar.set_message(asset.name.clone());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Arc::new(move |sent| {
+            bar.set_position(sent);
+            if sent >= bar.length().unwrap_or(0) {
+                bar.finish_and_clear();
+            }
+        })
+    }
+
+    fn uploaded(&self, asset: &LocalAsset, seconds: f64) {
+        eprintln!(
+            "uploaded {} ({:.1} MB in {seconds:.1} s, {:.1} MB/s)",
+            asset.name,
+            asset.size as f64 / 1e6,
+            asset.size as f64 / 1e6 / seconds.max(1e-3)
+        );
+    }
+}
+
+/// The command that resumes a publication of the files in `dir`.
+pub fn resume_command(dir: &Utf8Path, repo: &RepoName, commit: &str, extra: &str) -> String {
+    format!("cargo xtask release publish {dir} --repo {repo} --ref {commit}{extra}")
+}
+
+/// The commit `reference` names in the git repository at `dir`, and that repository's
+/// root.
+pub fn resolve(dir: &Utf8Path, reference: &str) -> Result<(String, Utf8PathBuf)> {
+    let repo = version_check::Repository::open(dir)?;
+    let commit = repo
+        .resolve_commit(reference)?
+        .ok_or_else(|| anyhow!("{reference} is not a commit of the git repository {}: name a branch, tag or commit with --ref", repo.root()))?;
+    Ok((commit, repo.root().to_owned()))
+}
