@@ -93,6 +93,23 @@ pub async fn serve(
         Err(reply) => return Ok(crate::respond(reply).await),
     };
 
+    // hyper drops this future when the connection breaks mid-body; the guard then
+    // leaves the asset as GitHub would, holding its name.
+    let mut unfinished = Unfinished {
+        state: Arc::clone(&state),
+        base: Arc::clone(&base),
+        owner: owner.clone(),
+        repo: repo.clone(),
+        asset,
+        recorded: Recorded {
+            method: parts.method.to_string(),
+            path: path.clone(),
+            query: query.clone(),
+            body: None,
+            status: 0,
+        },
+        finished: false,
+    };
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     let end = |state: &mut State, size: u64, outcome: UploadEnd| {
@@ -107,6 +124,7 @@ pub async fn serve(
             },
             Some(Err(_)) => {
                 // The client went away mid-body: the name stays held.
+                unfinished.finished = true;
                 let mut state = lock();
                 end(&mut state, size, UploadEnd::Starter);
                 record(&mut state, 0);
@@ -117,6 +135,7 @@ pub async fn serve(
         if let Some(limit) = fault.as_ref().and_then(|fault| fault.drop_after) {
             if size + data.len() as u64 >= limit {
                 hasher.update(&data[..(limit - size) as usize]);
+                unfinished.finished = true;
                 let mut state = lock();
                 end(&mut state, limit, UploadEnd::Starter);
                 record(&mut state, 0);
@@ -131,6 +150,7 @@ pub async fn serve(
         }
     }
 
+    unfinished.finished = true;
     let reply = {
         let mut state = lock();
         let delay = fault.as_ref().map_or(Duration::ZERO, |fault| fault.delay);
@@ -164,6 +184,37 @@ pub async fn serve(
         reply
     };
     Ok(crate::respond(reply).await)
+}
+
+/// An upload whose request was dropped before it ended: its asset becomes a
+/// `starter`, and the request is recorded with status 0 (no answer).
+struct Unfinished {
+    state: Arc<Mutex<State>>,
+    base: Arc<str>,
+    owner: String,
+    repo: String,
+    asset: u64,
+    recorded: Recorded,
+    finished: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        releases::end_upload(
+            &mut state,
+            &self.base,
+            &self.owner,
+            &self.repo,
+            self.asset,
+            0,
+            UploadEnd::Starter,
+        );
+        state.requests.push(self.recorded.clone());
+    }
 }
 
 /// The checks before the body: the path, the token, a fault that answers at once, the

@@ -147,6 +147,15 @@ impl Xtask {
         self
     }
 
+    /// Starts the command, its output piped, without waiting for it.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the xtask binary starts")
+    }
+
     pub fn run(mut self) -> Run {
         let output = self.command.output().expect("the xtask binary runs");
         Run {

@@ -1,0 +1,535 @@
+//! `cargo xtask release publish` against the local GitHub: the happy path, every fault
+//! GitHub can answer with, a process killed mid-upload, refusals, bad input, and the
+//! token kept out of every line printed. Each test ends by checking what the server
+//! holds.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use camino::Utf8PathBuf;
+use fake_github::{Access, AssetState, FakeGitHub, Fault, Release, State};
+use sha2::{Digest, Sha256};
+use support::{Project, Run, xtask};
+
+const CANARY: &str = "ghs_CANARYpublish0123456789abcdefCANARY";
+const ARTIFACTS: [&str; 5] = [
+    "kato-linux-x86_64",
+    "kato-linux-aarch64",
+    "kato-darwin-x86_64",
+    "kato-darwin-arm64",
+    "kato-windows-x86_64.exe",
+];
+
+/// A project at version 0.1.0 in a git repository, the artifacts in `dist/`, and the
+/// local GitHub holding its commit.
+struct Fixture {
+    project: Project,
+    server: FakeGitHub,
+    commit: String,
+}
+
+fn fixture_with(access: Access, size: usize) -> Fixture {
+    let project = Project::empty();
+    project.write(
+        "deno.json",
+        "{ \"name\": \"@kato/kato\", \"version\": \"0.1.0\" }\n",
+    );
+    project.write(
+        "CHANGELOG.md",
+        "# Changelog\n\n## [0.1.0] - 2026-11-24\n\n- The first release.\n\n## [0.0.1]\n\n- older\n",
+    );
+    project.init_git();
+    for (i, name) in ARTIFACTS.iter().enumerate() {
+        let bytes: Vec<u8> = (0..size).map(|n| (n * 31 + i * 7) as u8).collect();
+        let path = project.path().join("../dist").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let commit = project.git(&["rev-parse", "HEAD"]);
+    let mut state = State::new();
+    state.add_token(CANARY, access);
+    state.add_repo("acme", "kato").add_commit(&commit);
+    Fixture {
+        project,
+        server: FakeGitHub::start(state),
+        commit,
+    }
+}
+
+fn fixture() -> Fixture {
+    fixture_with(Access::ContentsWrite, 64 * 1024)
+}
+
+impl Fixture {
+    fn dist(&self) -> Utf8PathBuf {
+        self.project.path().join("../dist")
+    }
+
+    fn command(&self, extra: &[&str]) -> support::Xtask {
+        let dist = self.dist();
+        let mut args = vec!["release", "publish", dist.as_str(), "--repo", "acme/kato"];
+        args.extend_from_slice(extra);
+        xtask(&args)
+            .project(&self.project)
+            .env("GITHUB_API_URL", self.server.url())
+            .env("GITHUB_TOKEN", CANARY)
+            .env("XTASK_GITHUB_RETRY_BASE_MS", "1")
+    }
+
+    /// Runs `release publish`; no line it prints may hold the token.
+    fn publish(&self, extra: &[&str]) -> Run {
+        checked(self.command(extra).run())
+    }
+
+    /// The release of v0.1.0, the only one.
+    fn release(&self) -> Release {
+        let state = self.server.state();
+        let releases = &state.repo("acme", "kato").unwrap().releases;
+        assert_eq!(releases.len(), 1, "{releases:#?}");
+        releases[0].clone()
+    }
+
+    /// One published release of v0.1.0 at the commit: six assets, each uploaded once,
+    /// GitHub's digest equal to the file's; the annotated tag at the commit.
+    fn assert_published(&self) {
+        let release = self.release();
+        assert!(!release.draft, "{release:#?}");
+        assert_eq!(release.tag_name, "v0.1.0");
+        let mut names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
+        names.sort_unstable();
+        let mut expected: Vec<&str> = ARTIFACTS.iter().copied().chain(["SHA256SUMS"]).collect();
+        expected.sort_unstable();
+        assert_eq!(names, expected, "{release:#?}");
+        for asset in &release.assets {
+            assert_eq!(asset.state, AssetState::Uploaded, "{asset:?}");
+            let bytes = std::fs::read(self.dist().join(&asset.name)).unwrap();
+            assert_eq!(asset.size, bytes.len() as u64);
+            assert_eq!(
+                asset.digest.as_deref(),
+                Some(format!("sha256:{}", hex(&Sha256::digest(&bytes))).as_str()),
+                "{}",
+                asset.name
+            );
+        }
+        let state = self.server.state();
+        let repo = state.repo("acme", "kato").unwrap();
+        assert_eq!(repo.ref_commit("tags/v0.1.0"), Some(self.commit.as_str()));
+        let tag = &repo.refs["refs/tags/v0.1.0"];
+        assert!(repo.tag_objects.contains_key(tag), "an annotated tag");
+    }
+
+    fn writes(&self) -> usize {
+        self.server.writes().len()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[track_caller]
+fn checked(run: Run) -> Run {
+    assert!(
+        !run.all().contains(CANARY),
+        "the token was printed:\n{}",
+        run.all()
+    );
+    assert!(
+        !run.all().contains("CANARY"),
+        "part of the token was printed:\n{}",
+        run.all()
+    );
+    run
+}
+
+#[track_caller]
+fn assert_contains(haystack: &str, needle: &str) {
+    assert!(haystack.contains(needle), "{needle:?} not in:\n{haystack}");
+}
+
+#[test]
+fn publishes_a_release_with_six_assets_then_refuses_to_touch_it() {
+    let fixture = fixture();
+    let outputs = fixture.project.path().join("../github-output");
+    let run = checked(
+        fixture
+            .command(&[])
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", outputs.as_str())
+            .env(
+                "GITHUB_STEP_SUMMARY",
+                fixture.project.path().join("../summary").as_str(),
+            )
+            .run(),
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    fixture.assert_published();
+    let release = fixture.release();
+    assert_eq!(release.body.as_deref(), Some("- The first release."));
+    assert_eq!(release.name.as_deref(), Some("project v0.1.0"));
+    assert_contains(
+        &run.stdout,
+        "published v0.1.0 with 6 assets (6 uploaded, 0 there already): https://github.com/acme/kato/releases/tag/v0.1.0",
+    );
+    let outputs = std::fs::read_to_string(outputs).unwrap();
+    assert_contains(
+        &outputs,
+        "url=https://github.com/acme/kato/releases/tag/v0.1.0\n",
+    );
+    for name in ARTIFACTS {
+        assert_contains(&outputs, fixture.dist().join(name).as_str());
+    }
+    // SHA256SUMS beside the artifacts, checked by sha256sum.
+    let check = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(fixture.dist())
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
+
+    fixture.server.clear_requests();
+    let again = fixture.publish(&[]);
+    assert_eq!(again.code, 2, "{}", again.all());
+    assert_contains(&again.stderr, "v0.1.0 is published already");
+    assert_contains(&again.stderr, "Nothing was changed on GitHub.");
+    assert_eq!(fixture.writes(), 0);
+    fixture.assert_published();
+}
+
+#[test]
+fn notes_come_from_the_commits_when_the_changelog_has_no_section() {
+    let fixture = fixture();
+    fixture.project.write("CHANGELOG.md", "# Changelog\n");
+    fixture.project.commit_all("Drop the old changelog");
+    fixture.project.git(&["tag", "v0.0.9", "HEAD"]);
+    fixture.project.write("src.ts", "export const x = 1;\n");
+    fixture.project.commit_all("Add the control socket");
+    let commit = fixture.project.git(&["rev-parse", "HEAD"]);
+    fixture
+        .server
+        .state()
+        .repo_mut("acme", "kato")
+        .unwrap()
+        .add_commit(&commit);
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        fixture.release().body.as_deref(),
+        Some("Changes since v0.0.9:\n\n- Add the control socket")
+    );
+}
+
+/// Publishes with `fault` queued; returns the run.
+fn publish_through(fault: Fault) -> (Fixture, Run) {
+    let fixture = fixture();
+    fixture.server.state().add_fault(fault);
+    let run = fixture.publish(&[]);
+    (fixture, run)
+}
+
+#[test]
+fn every_fault_once_is_retried_and_the_release_converges() {
+    let faults = [
+        (
+            "a 500 on a read",
+            Fault::on("GET", "/repos/acme/kato/releases/tags/v0.1.0").body("{authorization}"),
+        ),
+        (
+            "a 502 on an upload, leaving a starter asset",
+            Fault::on_upload("kato-linux-aarch64").status(502),
+        ),
+        (
+            "a 503 on creating the draft",
+            Fault::on("POST", "/repos/acme/kato/releases").status(503),
+        ),
+        (
+            "a secondary rate limit (403, retry-after)",
+            Fault::on("POST", "/repos/acme/kato/git/tags").secondary_rate_limit(403, 1),
+        ),
+        (
+            "a 429 with retry-after on an upload",
+            Fault::on_upload("SHA256SUMS").secondary_rate_limit(429, 0),
+        ),
+        (
+            "a primary rate limit (x-ratelimit-reset)",
+            Fault::on("GET", "/repos/acme/kato/git/ref/tags/v0.1.0").primary_rate_limit(1),
+        ),
+        (
+            "a connection reset mid-upload",
+            Fault::on_upload("kato-darwin-arm64").drop_after(20_000),
+        ),
+        (
+            "a slow answer",
+            Fault::on("GET", "/repos/acme/kato/releases").slow(Duration::from_millis(300)),
+        ),
+    ];
+    for (what, fault) in faults {
+        let started = Instant::now();
+        let (fixture, run) = publish_through(fault);
+        assert_eq!(run.code, 0, "{what}: {}", run.all());
+        fixture.assert_published();
+        assert!(
+            fixture.server.state().faults.is_empty(),
+            "{what}: the fault was not served"
+        );
+        eprintln!("{what}: {:.2} s", started.elapsed().as_secs_f64());
+    }
+}
+
+#[test]
+fn a_spent_retry_budget_leaves_a_draft_and_the_command_that_resumes_it() {
+    let fixture = fixture();
+    fixture.server.state().add_fault(
+        Fault::on_upload("kato-darwin-x86_64")
+            .status(502)
+            .times(3)
+            .body("upstream saw {authorization}"),
+    );
+    let run = checked(
+        fixture
+            .command(&[])
+            .env("XTASK_GITHUB_RETRY_ATTEMPTS", "3")
+            .run(),
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(&run.stderr, "gave up after 3 attempts");
+    assert_contains(&run.stderr, "upstream saw Bearer ***");
+    assert_contains(
+        &run.stderr,
+        "The release is still a draft (https://github.com/acme/kato/releases/tag/untagged-",
+    );
+    let release = fixture.release();
+    assert!(release.draft);
+    assert!(
+        release
+            .assets
+            .iter()
+            .any(|a| a.name == "kato-darwin-x86_64" && a.state == AssetState::Starter),
+        "{release:#?}"
+    );
+    // The command it printed resumes: the starter is deleted, the rest uploaded.
+    let resume = run
+        .stderr
+        .lines()
+        .skip_while(|line| !line.ends_with("To resume, run:"))
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let expected = format!(
+        "cargo xtask release publish {} --repo acme/kato --ref {}",
+        fixture.dist(),
+        fixture.commit
+    );
+    assert_eq!(resume, expected);
+    let args: Vec<&str> = resume.split(' ').skip(2).collect();
+    let rerun = checked(
+        xtask(&args)
+            .project(&fixture.project)
+            .env("GITHUB_API_URL", fixture.server.url())
+            .env("GITHUB_TOKEN", CANARY)
+            .run(),
+    );
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    assert_contains(&rerun.stderr, "resuming the draft");
+    assert_contains(
+        &rerun.stderr,
+        "deleting the asset kato-darwin-x86_64: it left in state starter",
+    );
+    fixture.assert_published();
+}
+
+#[test]
+fn killed_in_the_middle_of_the_third_upload_a_rerun_converges() {
+    let fixture = fixture_with(Access::ContentsWrite, 1 << 20);
+    fixture.server.state().upload_throttle = Some(2 << 20);
+    let mut child = fixture.command(&[]).spawn();
+    let third = ARTIFACTS[2];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let open = fixture
+            .server
+            .state()
+            .repo("acme", "kato")
+            .unwrap()
+            .releases
+            .iter()
+            .any(|release| {
+                release.assets.iter().any(|asset| {
+                    asset.name == third && asset.state == AssetState::Open && asset.size == 0
+                })
+            });
+        if open {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the third upload never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    child.kill().unwrap(); // SIGKILL
+    let output = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&output.stderr).contains(CANARY));
+    // The server sees the body end early: the asset holds its name, as on GitHub.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fixture
+        .release()
+        .assets
+        .iter()
+        .any(|a| a.state == AssetState::Open)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the upload never ended: {:#?}",
+            fixture.release()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let release = fixture.release();
+    assert!(release.draft);
+    assert_eq!(release.assets.len(), 3, "{release:#?}");
+    assert_eq!(release.assets[2].state, AssetState::Starter);
+
+    fixture.server.state().upload_throttle = None;
+    let rerun = fixture.publish(&[]);
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    assert_contains(
+        &rerun.stderr,
+        "kato-linux-x86_64 is uploaded already, same digest: skipped",
+    );
+    assert_contains(&rerun.stdout, "(4 uploaded, 2 there already)");
+    fixture.assert_published();
+}
+
+#[test]
+fn a_tag_at_another_commit_is_refused_and_nothing_changes() {
+    let fixture = fixture();
+    let other = "0123456789abcdef0123456789abcdef01234567";
+    {
+        let mut state = fixture.server.state();
+        let repo = state.repo_mut("acme", "kato").unwrap();
+        repo.commits.insert(other.to_owned());
+        repo.refs.insert("refs/tags/v0.1.0".into(), other.into());
+    }
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "the tag v0.1.0 on GitHub points at 0123456789ab, not at",
+    );
+    assert_eq!(fixture.writes(), 0);
+}
+
+#[test]
+fn a_read_only_token_is_told_the_permission_it_needs() {
+    let fixture = fixture_with(Access::ReadOnlyIntegration, 1024);
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(&run.stderr, "the token may not write releases of acme/kato");
+    assert_contains(&run.stderr, "Resource not accessible by integration");
+    assert_contains(&run.stderr, "`permissions: contents: write`");
+    assert_contains(&run.stderr, "Nothing was changed on GitHub.");
+    let state = fixture.server.state();
+    let repo = state.repo("acme", "kato").unwrap();
+    assert!(repo.releases.is_empty() && repo.tag_objects.is_empty());
+}
+
+#[test]
+fn a_dry_run_makes_no_call() {
+    let fixture = fixture();
+    let run = fixture.publish(&["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_contains(&run.stdout, "dry run: no call is made.");
+    assert_contains(&run.stdout, "POST /repos/acme/kato/git/tags");
+    assert_contains(
+        &run.stdout,
+        "POST <upload_url>?name=kato-windows-x86_64.exe",
+    );
+    assert_contains(
+        &run.stdout,
+        "PATCH /repos/acme/kato/releases/<id>  {\"draft\":false}",
+    );
+    assert!(fixture.server.requests().is_empty());
+}
+
+#[test]
+fn bad_input_is_named_and_changes_nothing() {
+    let fixture = fixture();
+    let dist = fixture.dist();
+
+    let missing = fixture.project.path().join("../nowhere");
+    let run = checked(
+        xtask(&[
+            "release",
+            "publish",
+            missing.as_str(),
+            "--repo",
+            "acme/kato",
+        ])
+        .project(&fixture.project)
+        .env("GITHUB_API_URL", fixture.server.url())
+        .env("GITHUB_TOKEN", CANARY)
+        .run(),
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(&run.stderr, "is not a directory");
+
+    let run = checked(
+        xtask(&["release", "publish", dist.as_str(), "--repo", "not a repo"])
+            .project(&fixture.project)
+            .env("GITHUB_API_URL", fixture.server.url())
+            .env("GITHUB_TOKEN", CANARY)
+            .run(),
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(&run.stderr, "not a repo");
+
+    let run = checked(fixture.command(&[]).env_remove("GITHUB_TOKEN").run());
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN)",
+    );
+
+    let run = fixture.publish(&["--ref", "no-such-branch"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "no-such-branch is not a commit of the git repository",
+    );
+
+    std::fs::create_dir_all(dist.join("kato-darwin-arm64-dir")).unwrap();
+    std::fs::copy(
+        dist.join("kato-darwin-arm64"),
+        dist.join("kato-darwin-arm64-dir/kato-darwin-arm64"),
+    )
+    .unwrap();
+    std::fs::remove_file(dist.join("kato-linux-x86_64")).unwrap();
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        &format!("{dist} does not hold the artifacts to publish (nothing was published):"),
+    );
+    assert_contains(&run.stderr, "- kato-linux-x86_64 is missing");
+    assert_contains(&run.stderr, "- kato-darwin-arm64 is there 2 times");
+
+    assert!(fixture.server.requests().is_empty());
+}
+
+/// The artifacts' directory as actions/download-artifact lays it out, one directory per
+/// artifact, is read as well.
+#[test]
+fn artifacts_in_directories_of_their_own() {
+    let fixture = fixture();
+    let dist = fixture.dist();
+    for name in ARTIFACTS {
+        let dir: Utf8PathBuf = dist.join(format!("{name}-artifact"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::rename(dist.join(name), dir.join(name)).unwrap();
+    }
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let release = fixture.release();
+    assert_eq!(release.assets.len(), 6);
+}
