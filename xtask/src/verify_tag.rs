@@ -11,8 +11,13 @@ use crate::context;
 use crate::failure::{check_failed, problems};
 use crate::output::Stream;
 
-/// Check a release tag: it is `v` + the version in deno.json(c), and it points at a
-/// commit on the main branch that is the one checked out.
+/// Check a release tag: it is `v` + the version in deno.json(c), it points at a
+/// commit on the main branch that is the one checked out, and GitHub has no published
+/// release of it.
+///
+/// GitHub is asked when a token is set (GITHUB_TOKEN or GH_TOKEN; the repository is
+/// --repo, else GITHUB_REPOSITORY, else the origin remote). Inside GitHub Actions the
+/// token is required, so that the guard cannot be skipped by accident.
 ///
 /// The main branch is origin/<main> where that exists, else <main>; a shallow clone
 /// needs its history fetched (actions/checkout with fetch-depth: 0). Exit status 1
@@ -26,6 +31,10 @@ pub struct Args {
     /// The branch releases come from.
     #[arg(long, value_name = "BRANCH", default_value = "main")]
     main_branch: String,
+
+    /// The GitHub repository, OWNER/NAME.
+    #[arg(long, value_name = "OWNER/NAME")]
+    repo: Option<String>,
 }
 
 pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
@@ -58,6 +67,7 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         .as_ref()
         .expect("no problems means a main branch");
     let commit = facts.ref_commit.as_deref().unwrap_or_default();
+    not_published(project.dir(), args.repo.as_deref(), tag, commit)?;
     Stream::Stdout.write(&format!(
         "{tag} matches version {version} in {} and points at {} on {}\n",
         project.config_path(),
@@ -68,4 +78,16 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         actions.set_output("version", &version.to_string())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// GitHub's side: no published release of `tag`, and the tag there (if pushed) at
+/// `commit`. Skipped, and said so, without a token outside GitHub Actions.
+fn not_published(dir: &Utf8Path, repo: Option<&str>, tag: &str, commit: &str) -> Result<()> {
+    if github_api::Token::from_env().is_err() && Actions::from_env().is_none() {
+        eprintln!("no GITHUB_TOKEN: GitHub was not asked whether {tag} is published");
+        return Ok(());
+    }
+    let (repo, _) = context::github_repo(repo, dir)?;
+    let github = crate::release::publish::client()?;
+    crate::release::steps::remote_preflight(&github, &repo, tag, commit)
 }

@@ -412,3 +412,96 @@ fn a_type_error_fails_the_build_and_leaves_no_artifact() {
         "compiles beside the failed check are removed: {left:?}"
     );
 }
+
+#[test]
+fn plan_with_a_version_runs_the_preflight_first() {
+    let project = repository();
+    let run = xtask(&[
+        "release",
+        "plan",
+        "--json",
+        "--version",
+        "0.1.0",
+        "--ref",
+        "main",
+    ])
+    .project(&project)
+    .run();
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_contains(&run.stderr, "preflight: main is ");
+    assert_contains(
+        &run.stderr,
+        "no GITHUB_TOKEN: GitHub was not asked whether v0.1.0 is published",
+    );
+    let matrix: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(matrix["include"].as_array().unwrap().len(), 5);
+
+    let run = xtask(&["release", "plan", "--json", "--version", "0.2.0"])
+        .project(&project)
+        .run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stdout.is_empty(), "no matrix: {}", run.all());
+    assert_contains(&run.stderr, "0.2.0");
+
+    project.write("dirty.txt", "x");
+    let run = xtask(&["release", "plan", "--version", "0.1.0"])
+        .project(&project)
+        .run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(&run.stderr, "the preflight of v0.1.0 failed");
+}
+
+/// The whole release, compiled artifacts and all, published to the local GitHub.
+#[test]
+fn release_publishes_the_compiled_artifacts_to_github() {
+    use fake_github::{Access, AssetState, FakeGitHub, State};
+    const TOKEN: &str = "ghs_CANARYrelease0123456789CANARY";
+    let project = repository();
+    let commit = project.git(&["rev-parse", "HEAD"]);
+    let mut state = State::new();
+    state.add_token(TOKEN, Access::ContentsWrite);
+    state.add_repo("acme", "kato").add_commit(&commit);
+    let server = FakeGitHub::start(state);
+    let out = out_dir(&project);
+    let denort = denort_dir();
+    let run = xtask(&[
+        "release",
+        "0.1.0",
+        "--repo",
+        "acme/kato",
+        "--out-dir",
+        out.as_str(),
+        "--denort-dir",
+        denort.as_str(),
+    ])
+    .project(&project)
+    .env("GITHUB_API_URL", server.url())
+    .env("GITHUB_TOKEN", TOKEN)
+    .run();
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.all().contains("CANARY"), "{}", run.all());
+    assert_contains(
+        &run.stdout,
+        "published v0.1.0 with 6 assets (6 uploaded, 0 there already)",
+    );
+    let state = server.state();
+    let repo = state.repo("acme", "kato").unwrap();
+    let [release] = repo.releases.as_slice() else {
+        panic!("{:#?}", repo.releases);
+    };
+    assert!(!release.draft);
+    assert_eq!(repo.ref_commit("tags/v0.1.0"), Some(commit.as_str()));
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    for asset in &release.assets {
+        assert_eq!(asset.state, AssetState::Uploaded);
+        if asset.name != "SHA256SUMS" {
+            let digest = asset
+                .digest
+                .as_deref()
+                .unwrap()
+                .trim_start_matches("sha256:");
+            assert_contains(&sums, &format!("{digest}  {}\n", asset.name));
+        }
+    }
+    assert_eq!(release.assets.len(), 6);
+}

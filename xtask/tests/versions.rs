@@ -67,6 +67,61 @@ fn verify_tag_accepts_the_tag_of_the_declared_version_on_main() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert_contains(&run.stdout, "v0.1.0 matches version 0.1.0 in ");
     assert_contains(&run.stdout, " on main");
+    assert_contains(
+        &run.stderr,
+        "no GITHUB_TOKEN: GitHub was not asked whether v0.1.0 is published",
+    );
+}
+
+#[test]
+fn verify_tag_asks_github_whether_the_tag_is_published() {
+    use fake_github::{Access, FakeGitHub, State};
+    let project = Project::copy_example();
+    project.init_git();
+    project.git(&["tag", "-a", "-m", "0.1.0", "v0.1.0"]);
+    let commit = project.git(&["rev-parse", "HEAD"]);
+    let mut state = State::new();
+    state.add_token("ghs_verifytag", Access::ContentsWrite);
+    state.add_repo("acme", "kato").add_commit(&commit);
+    let server = FakeGitHub::start(state);
+    let verify = || {
+        xtask(&["verify-tag", "v0.1.0", "--repo", "acme/kato"])
+            .project(&project)
+            .env("GITHUB_API_URL", server.url())
+            .env("GITHUB_TOKEN", "ghs_verifytag")
+            .run()
+    };
+    let run = verify();
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_contains(&run.stderr, "GitHub (acme/kato): v0.1.0 is not published");
+
+    server
+        .state()
+        .repo_mut("acme", "kato")
+        .unwrap()
+        .releases
+        .push(fake_github::Release {
+            id: 1,
+            tag_name: "v0.1.0".into(),
+            target_commitish: commit.clone(),
+            name: None,
+            body: None,
+            draft: false,
+            prerelease: false,
+            assets: Vec::new(),
+        });
+    let run = verify();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(&run.stderr, "v0.1.0 is published already");
+    assert!(server.writes().is_empty());
+
+    // Inside GitHub Actions the question must be asked: no token is an error.
+    let run = xtask(&["verify-tag", "v0.1.0", "--repo", "acme/kato"])
+        .project(&project)
+        .env("GITHUB_ACTIONS", "true")
+        .run();
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(&run.stderr, "no GitHub token");
 }
 
 #[test]
