@@ -2,6 +2,8 @@
 
 #[cfg(unix)]
 mod coverage;
+#[cfg(unix)]
+mod publish;
 mod release;
 
 use std::ffi::OsString;
@@ -85,6 +87,19 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// `cargo xtask release publish` of five artifacts of each size (and SHA256SUMS) to
+    /// the local GitHub of the tests, run as a process of its own: wall time, upload
+    /// throughput and the peak RSS of the xtask process. Uploads stream from disk, so
+    /// memory stays flat whatever the size.
+    #[cfg(unix)]
+    Publish {
+        /// Artifact sizes to compare, in MB.
+        #[arg(long = "sizes", value_name = "MB", value_delimiter = ',', default_values_t = [10, 100])]
+        sizes: Vec<u64>,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
@@ -103,6 +118,8 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
             jobs,
             json,
         } => release::bench_release(project, *runs, denort_dir.as_deref(), *jobs, *json),
+        #[cfg(unix)]
+        Bench::Publish { sizes, json } => publish::bench_publish(sizes, *json),
     }
 }
 
@@ -306,7 +323,7 @@ impl Sides {
 /// rerun when those change, so a nested cargo that inherits them would rebuild them and
 /// relink xtask: every run would be timed with a build, and the running xtask binary
 /// would be replaced under it.
-fn as_from_a_shell(mut cmd: Cmd<'_>) -> Cmd<'_> {
+pub(super) fn as_from_a_shell(mut cmd: Cmd<'_>) -> Cmd<'_> {
     for (name, _) in std::env::vars_os() {
         let Some(name) = name.to_str() else { continue };
         if name.starts_with("CARGO_PKG_")

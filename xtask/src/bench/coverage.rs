@@ -23,9 +23,9 @@ struct Row {
     identical: bool,
 }
 
-struct Figures {
-    wall: Duration,
-    peak_rss: u64,
+pub(super) struct Figures {
+    pub(super) wall: Duration,
+    pub(super) peak_rss: u64,
 }
 
 pub fn bench_coverage(
@@ -117,7 +117,7 @@ pub fn bench_coverage(
 
 /// Runs `command` to its end; its wall time and the peak resident set size the kernel
 /// recorded for it (the largest of the process and the children it waited for).
-fn measure(command: &mut Command) -> Result<Figures> {
+pub(super) fn measure(command: &mut Command) -> Result<Figures> {
     let errors = tempfile::tempfile().context("cannot create a file for stderr")?;
     let started = Instant::now();
     let child = command
