@@ -44,9 +44,9 @@ enum Bench {
         json: bool,
     },
     /// `cargo xtask coverage --lcov` against diff-cover (installed pinned into a private
-    /// venv) on inputs from ../shared/bench/make_patch_repo.py: wall time (median) and
-    /// peak RSS of both, their ratios, and whether their numbers are identical. Exits
-    /// with 1 when the numbers differ.
+    /// venv) on inputs from make_patch_repo.py: wall time (median) and peak RSS of both,
+    /// their ratios, and whether their numbers are identical. Exits with 1 when the
+    /// numbers differ.
     #[cfg(unix)]
     Coverage {
         /// Sizes to generate, in files (the generator's --files).
@@ -55,7 +55,8 @@ enum Bench {
         /// Runs of each tool per size, alternating.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         runs: u32,
-        /// The input generator.
+        /// The input generator (default: crates/coverage-export/tests/data/make_patch_repo.py,
+        /// the repository's copy of ../shared/bench/make_patch_repo.py).
         #[arg(long, value_name = "PATH")]
         generator: Option<Utf8PathBuf>,
         /// Print the figures as JSON.

@@ -280,12 +280,9 @@ fn a_report_made_under_another_absolute_prefix() {
 fn the_benchmark_generator_with_200_files() {
     let dir = tempfile::tempdir().unwrap();
     let dir = Utf8Path::from_path(dir.path()).unwrap();
-    let script =
-        Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/make_patch_repo.py");
-    assert!(
-        script.is_file(),
-        "{script} is missing: ../shared must sit beside the repository"
-    );
+    // The in-repository copy of ../shared/bench/make_patch_repo.py (see tests/data/README.md).
+    let script = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/make_patch_repo.py");
+    assert!(script.is_file(), "{script} is missing");
     let status = std::process::Command::new("python3")
         .arg(script.as_str())
         .arg(dir.join("p").as_str())

@@ -13,6 +13,10 @@ use super::{median, secs};
 use crate::context;
 use crate::output::Stream;
 
+/// The input generator, a copy of ../shared/bench/make_patch_repo.py kept in the
+/// repository so that the benchmark runs in any clone.
+const GENERATOR: &str = "crates/coverage-export/tests/data/make_patch_repo.py";
+
 /// What one size measured: medians of wall time, the highest peak RSS.
 struct Row {
     files: u32,
@@ -36,7 +40,7 @@ pub fn bench_coverage(
 ) -> Result<ExitCode> {
     let generator = match generator {
         Some(path) => path.to_owned(),
-        None => context::repo_root().join("../shared/bench/make_patch_repo.py"),
+        None => context::repo_root().join(GENERATOR),
     };
     ensure!(
         generator.is_file(),
