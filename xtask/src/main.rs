@@ -17,7 +17,7 @@ mod workflows;
 use std::process::ExitCode;
 
 use camino::Utf8PathBuf;
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use github_actions::{Actions, Annotation, Level};
 
 use crate::output::Stream;
@@ -56,7 +56,8 @@ enum Task {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let result = match &cli.task {
         Task::Ci(args) => ci::run(cli.project.as_deref(), args),
         Task::Coverage(args) => coverage::run(cli.project.as_deref(), args),
@@ -82,9 +83,45 @@ fn main() -> ExitCode {
                     title: Some("cargo xtask".into()),
                     message: format!("{error:#}"),
                 };
-                Stream::Stdout.write(&format!("{annotation}\n"));
+                // Beside --json, as the tasks' own annotations: the runner reads workflow
+                // commands on stderr too, and stdout holds the JSON only.
+                Stream::beside_json(asks_for_json(&matches)).write(&format!("{annotation}\n"));
             }
             ExitCode::from(failure::exit_status(&error))
         }
+    }
+}
+
+/// Whether the task (at any depth of subcommands) was given `--json`.
+fn asks_for_json(matches: &ArgMatches) -> bool {
+    let mut matches = matches;
+    loop {
+        if let Ok(Some(true)) = matches.try_get_one::<bool>("json") {
+            return true;
+        }
+        match matches.subcommand() {
+            Some((_, task)) => matches = task,
+            None => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(args: &[&str]) -> bool {
+        asks_for_json(&Cli::command().get_matches_from(args))
+    }
+
+    #[test]
+    fn json_is_found_on_tasks_and_their_steps() {
+        assert!(json(&["xtask", "ci", "--json"]));
+        assert!(json(&["xtask", "coverage", "--json"]));
+        assert!(json(&["xtask", "release", "plan", "--json"]));
+        assert!(json(&["xtask", "bench", "coverage", "--json"]));
+        assert!(!json(&["xtask", "coverage"]));
+        assert!(!json(&["xtask", "release", "plan"]));
+        assert!(!json(&["xtask", "bump", "patch"]));
     }
 }

@@ -417,6 +417,38 @@ fn a_base_that_does_not_exist() {
 }
 
 #[test]
+fn with_json_in_github_actions_an_error_is_annotated_on_stderr() {
+    let f = fixture();
+    let out = out_dir(&f.project);
+    let run = |json: bool| {
+        let mut args = vec!["coverage", "--lcov", f.lcov.as_str(), "--out", out.as_str()];
+        args.extend(["--base", "origin/nope"]);
+        if json {
+            args.push("--json");
+        }
+        xtask(&args)
+            .current_dir(f.project.path())
+            .env("GITHUB_ACTIONS", "true")
+            .run()
+    };
+    let annotation = "::error title=cargo xtask::the base ref \"origin/nope\" does not exist";
+    let json = run(true);
+    assert_refused(&json, &f, "the base ref \"origin/nope\" does not exist");
+    assert_eq!(
+        json.stdout,
+        "",
+        "stdout holds JSON or nothing\n{}",
+        json.all()
+    );
+    assert!(json.stderr.contains(annotation), "{}", json.all());
+    // Without --json the annotation stays on stdout, where the task's output goes.
+    let plain = run(false);
+    assert_eq!(plain.code, 2, "{}", plain.all());
+    assert!(plain.stdout.contains(annotation), "{}", plain.all());
+    assert!(!plain.stderr.contains("::error"), "{}", plain.all());
+}
+
+#[test]
 fn unrelated_histories() {
     let f = fixture();
     git(f.project.path(), &["checkout", "-q", "--orphan", "other"]);
