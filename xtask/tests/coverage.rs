@@ -284,6 +284,91 @@ fn staged_and_unstaged_changes_can_be_left_out() {
 }
 
 #[test]
+fn ignore_staged_leaves_out_the_staged_change_and_keeps_the_unstaged_one() {
+    let f = fixture();
+    git(f.project.path(), &["checkout", "-q", "main"]);
+    git(f.project.path(), &["checkout", "-q", "-b", "clean"]);
+    // Line 1 changed and staged, line 3 changed in the work tree only.
+    let lines = |first: &str, third: &str| {
+        let mut text = format!("{first}\nexport const a = 1;\n{third}\n");
+        text.push_str(&"export const a = 1;\n".repeat(7));
+        text
+    };
+    f.project.write(
+        "src/a.ts",
+        &lines("export const s = 1;", "export const a = 1;"),
+    );
+    git(f.project.path(), &["add", "src/a.ts"]);
+    f.project.write(
+        "src/a.ts",
+        &lines("export const s = 1;", "export const u = 3;"),
+    );
+    let both = json(&f.coverage(&["--base", "main", "--json"]));
+    assert_eq!(
+        both["src_stats"]["src/a.ts"]["violation_lines"],
+        serde_json::json!([1])
+    );
+    assert_eq!(
+        both["src_stats"]["src/a.ts"]["covered_lines"],
+        serde_json::json!([3])
+    );
+    let run = f.coverage(&["--base", "main", "--json", "--ignore-staged"]);
+    let unstaged = json(&run);
+    assert_eq!(
+        unstaged["diff_name"],
+        "main...HEAD and unstaged changes",
+        "{}",
+        run.all()
+    );
+    assert_eq!(unstaged["total_num_lines"], 1, "{}", run.all());
+    assert_eq!(
+        unstaged["src_stats"]["src/a.ts"]["violation_lines"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        unstaged["src_stats"]["src/a.ts"]["covered_lines"],
+        serde_json::json!([3])
+    );
+}
+
+#[test]
+fn overall_figures_count_every_file_of_the_report() {
+    let f = fixture();
+    // A file the change does not touch still counts overall: 4 functions, 3 of them run;
+    // 2 branches, 1 taken; lines 1-3 of which 2 run.
+    f.project
+        .write("src/b.ts", "export function b() {}\n".repeat(3).as_str());
+    f.project.commit_all("b");
+    let mut lcov = std::fs::read_to_string(&f.lcov).unwrap();
+    lcov.push_str(&format!(
+        "SF:{}\nFN:1,one\nFN:2,two\nFN:3,three\nFN:3,four\nFNDA:1,one\nFNDA:2,two\nFNDA:0,three\nFNDA:5,four\n\
+         BRDA:3,0,0,1\nBRDA:3,0,1,0\nDA:1,1\nDA:2,1\nDA:3,0\nend_of_record\n",
+        f.project.path().join("src/b.ts")
+    ));
+    std::fs::write(&f.lcov, lcov).unwrap();
+    let run = f.coverage(&["--base", "main", "--json"]);
+    let overall = &json(&run)["overall"];
+    assert_eq!(
+        overall,
+        &serde_json::json!({
+            "files": 2,
+            "lines": { "found": 13, "hit": 10, "percent": 10.0 / 13.0 * 100.0 },
+            "branches": { "found": 2, "hit": 1, "percent": 50.0 },
+            "functions": { "found": 4, "hit": 3, "percent": 75.0 },
+        }),
+        "{}",
+        run.all()
+    );
+    let summary = std::fs::read_to_string(out_dir(&f.project).join("summary.md")).unwrap();
+    assert!(
+        summary.contains(
+            "Overall (a trend, not a gate): lines 76.9% (10/13), branches 50.0%, functions 75.0%, in 2 files."
+        ),
+        "{summary}"
+    );
+}
+
+#[test]
 fn no_coverable_changed_line_passes_and_says_why() {
     let f = fixture();
     f.project.write("README.md", "# notes\n");
