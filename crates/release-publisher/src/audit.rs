@@ -139,11 +139,19 @@ fn permission_findings(
         .collect();
     let empty = |value: &Value| value.as_array().is_some_and(Vec::is_empty);
     if !allows.is_empty() && allows.iter().all(|(_, value)| empty(value)) {
+        // Named in deno's flag order, whatever order the JSON object keeps.
+        let mut keys: Vec<&str> = allows.iter().map(|(key, _)| key.as_str()).collect();
+        keys.sort_by_key(|key| {
+            let kind = Kind::ALL.iter().position(|k| k.metadata_key() == *key);
+            (kind.unwrap_or(Kind::ALL.len()), *key)
+        });
         return vec![(
             None,
-            "it grants everything: every allow_* permission is [] (compiled with -A or \
-             --allow-all)"
-                .into(),
+            format!(
+                "it grants everything: {} are [] (every value of every kind, as -A or \
+                 --allow-all gives)",
+                keys.join(", ")
+            ),
         )];
     }
     let mut findings = Vec::new();
@@ -296,8 +304,9 @@ mod tests {
         assert_eq!(
             findings(&all),
             [
-                ": it grants everything: every allow_* permission is [] (compiled with -A or \
-              --allow-all)"
+                ": it grants everything: allow_read, allow_write, allow_net, allow_env, \
+                 allow_run, allow_sys, allow_ffi, allow_import are [] (every value of every \
+                 kind, as -A or --allow-all gives)"
             ]
         );
     }

@@ -185,8 +185,9 @@ fn the_audit_catches_allow_all_and_build_machine_paths() {
     assert_eq!(
         findings.iter().map(ToString::to_string).collect::<Vec<_>>(),
         [
-            "kato-linux-x86_64: it grants everything: every allow_* permission is [] (compiled \
-          with -A or --allow-all)"
+            "kato-linux-x86_64: it grants everything: allow_read, allow_write, allow_net, \
+             allow_env, allow_run, allow_sys, allow_ffi, allow_import are [] (every value of \
+             every kind, as -A or --allow-all gives)"
         ]
     );
 
