@@ -413,6 +413,113 @@ fn a_type_error_fails_the_build_and_leaves_no_artifact() {
     );
 }
 
+/// `release build` of `targets` into a fresh directory next to the project.
+fn build_targets(project: &Project, denort: &Utf8Path, targets: &[&str]) -> (Run, Utf8PathBuf) {
+    let out = project.path().parent().unwrap().join("job");
+    let mut args = vec![
+        "release",
+        "build",
+        "--out-dir",
+        out.as_str(),
+        "--denort-dir",
+        denort.as_str(),
+    ];
+    for target in targets {
+        args.extend(["--target", target]);
+    }
+    (xtask(&args).project(project).run(), out)
+}
+
+fn files_in(dir: &Utf8Path) -> Vec<String> {
+    let mut files: Vec<String> = dir
+        .read_dir_utf8()
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_owned())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_permission_deno_embeds_otherwise_than_the_policy_fails_the_audit() {
+    // The policy check accepts a bare port, but deno expands it to three hosts in the
+    // binary: what was compiled is not what was declared, and only the audit sees it.
+    let project = Project::copy_example();
+    let mut config: Value = serde_json::from_str(&project.read("deno.json")).unwrap();
+    config["permissions"]["default"]["net"] = serde_json::json!([":7777"]);
+    project.write(
+        "deno.json",
+        &(serde_json::to_string_pretty(&config).unwrap() + "\n"),
+    );
+    let denort = denort_dir();
+    let (run, out) = build_targets(
+        &project,
+        &denort,
+        &["x86_64-unknown-linux-gnu", "x86_64-pc-windows-msvc"],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "the audit refused the artifacts below, removed them",
+    );
+    for name in ["kato-linux-x86_64", "kato-windows-x86_64.exe"] {
+        assert_contains(
+            &run.stderr,
+            &format!(
+                "  - {name}: allow_net: grants {{\"0.0.0.0:7777\", \"127.0.0.1:7777\", \
+                 \"localhost:7777\"}}, the policy (permissions.default) grants {{\":7777\"}}"
+            ),
+        );
+    }
+    assert!(!run.stdout.contains("passed the audit"), "{}", run.all());
+    assert_eq!(files_in(&out), Vec::<String>::new(), "{}", run.all());
+}
+
+#[test]
+fn an_artifact_refused_by_the_audit_is_removed_and_the_others_stay() {
+    // The arm64 macOS target is given the x86-64 macOS base runtime: deno compiles it
+    // without complaint into a binary that would not start on the machines it is for.
+    let project = Project::copy_example();
+    let denort = denort_dir();
+    let mixed = tempfile::tempdir().unwrap();
+    let mixed = Utf8Path::from_path(mixed.path()).unwrap();
+    for (triple, base) in [
+        ("x86_64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"),
+        ("aarch64-apple-darwin", "x86_64-apple-darwin"),
+        ("x86_64-pc-windows-msvc", "x86_64-pc-windows-msvc"),
+    ] {
+        std::fs::create_dir(mixed.join(triple)).unwrap();
+        let base_dir = denort.join(base);
+        let file = files_in(&base_dir).pop().unwrap();
+        std::os::unix::fs::symlink(base_dir.join(&file), mixed.join(triple).join(&file)).unwrap();
+    }
+    let (run, out) = build_targets(
+        &project,
+        mixed,
+        &[
+            "x86_64-unknown-linux-gnu",
+            "aarch64-apple-darwin",
+            "x86_64-pc-windows-msvc",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        &format!(
+            "the audit refused the artifacts below, removed them so that they cannot be \
+             published, and left the others in {out}:\n  - kato-darwin-arm64: it is a \
+             Mach-O x86-64 file, not the Mach-O arm64 a aarch64-apple-darwin binary is"
+        ),
+    );
+    assert_eq!(run.stderr.matches("\n  - ").count(), 1, "{}", run.all());
+    assert_eq!(
+        files_in(&out),
+        ["kato-linux-x86_64", "kato-windows-x86_64.exe"],
+        "{}",
+        run.all()
+    );
+}
+
 #[test]
 fn plan_with_a_version_runs_the_preflight_first() {
     let project = repository();

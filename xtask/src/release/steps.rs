@@ -10,9 +10,9 @@ use github_actions::Actions;
 use github_api::{GitHub, RepoName};
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
-    BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, LocalAsset, ReleasePolicy,
-    ReleaseSpec, SHA256SUMS, TARGETS, Target, TypeCheckFailed, audit, base_runtime, build, matrix,
-    plan_build, sha256_hex, sha256sums,
+    ArtifactPlan, BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, LocalAsset,
+    ReleasePolicy, ReleaseSpec, SHA256SUMS, TARGETS, Target, TypeCheckFailed, audit, base_runtime,
+    build, matrix, plan_build, sha256_hex, sha256sums,
 };
 use semver::Version;
 use version_check::{ReleaseFacts, Repository, VersionError, check_declared};
@@ -318,6 +318,7 @@ impl Progress {
 }
 
 /// An artifact that passed the audit.
+#[derive(Debug)]
 pub struct Artifact {
     name: String,
     path: Utf8PathBuf,
@@ -335,44 +336,8 @@ pub fn audit_and_checksum(
     policy: &ReleasePolicy,
     machine: &BuildMachine,
 ) -> Result<Vec<Artifact>> {
-    let results: Vec<Result<(Artifact, Vec<release_publisher::AuditFinding>)>> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = built
-                .iter()
-                .map(|b| {
-                    scope.spawn(move || {
-                        let path = &b.artifact.path;
-                        let bytes =
-                            std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
-                        let findings =
-                            audit(&b.artifact.name, &bytes, b.artifact.target, policy, machine);
-                        let artifact = Artifact {
-                            name: b.artifact.name.clone(),
-                            path: path.clone(),
-                            triple: b.artifact.target.triple,
-                            size: bytes.len() as u64,
-                            sha256: sha256_hex(&bytes),
-                        };
-                        Ok((artifact, findings))
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("an audit thread panicked"))
-                .collect()
-        });
-    let mut artifacts = Vec::new();
-    let mut findings = Vec::new();
-    for result in results {
-        let (artifact, found) = result?;
-        if !found.is_empty() {
-            std::fs::remove_file(&artifact.path)
-                .with_context(|| format!("cannot remove the refused {}", artifact.path))?;
-            findings.extend(found);
-        }
-        artifacts.push(artifact);
-    }
+    let planned: Vec<&ArtifactPlan> = built.iter().map(|b| &b.artifact).collect();
+    let (artifacts, findings) = audit_each(&planned, policy, machine);
     if !findings.is_empty() {
         return Err(problems(
             &format!(
@@ -390,6 +355,75 @@ pub fn audit_and_checksum(
     let path = plan.out_dir.join(SHA256SUMS);
     std::fs::write(&path, sha256sums(&sums)).with_context(|| format!("cannot write {path}"))?;
     Ok(artifacts)
+}
+
+/// Audits each artifact in its own thread and removes every refused one. Returns the
+/// artifacts that passed and all the findings, in target order. An artifact that cannot
+/// be read is refused too (it was not audited), and a failed removal is a finding: one
+/// failure never keeps the other artifacts from being audited, removed or reported.
+fn audit_each(
+    planned: &[&ArtifactPlan],
+    policy: &ReleasePolicy,
+    machine: &BuildMachine,
+) -> (Vec<Artifact>, Vec<String>) {
+    let audits: Vec<(Option<Artifact>, Vec<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = planned
+            .iter()
+            .map(|planned| scope.spawn(move || audit_one(planned, policy, machine)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an audit thread panicked"))
+            .collect()
+    });
+    let mut passed = Vec::new();
+    let mut findings = Vec::new();
+    for (planned, (artifact, found)) in planned.iter().zip(audits) {
+        if found.is_empty() {
+            passed.extend(artifact);
+            continue;
+        }
+        findings.extend(found);
+        match std::fs::remove_file(&planned.path) {
+            Ok(()) => {}
+            // Unreadable because it is gone: nothing is left to publish.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => findings.push(format!(
+                "{}: cannot remove the refused {}: {error}",
+                planned.name, planned.path
+            )),
+        }
+    }
+    (passed, findings)
+}
+
+/// The artifact read, audited and summed, with the audit's findings (none: it passed),
+/// or only the finding that it cannot be read.
+fn audit_one(
+    planned: &ArtifactPlan,
+    policy: &ReleasePolicy,
+    machine: &BuildMachine,
+) -> (Option<Artifact>, Vec<String>) {
+    let path = &planned.path;
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let finding = format!("{}: cannot read {path}: {error}", planned.name);
+            return (None, vec![finding]);
+        }
+    };
+    let findings = audit(&planned.name, &bytes, planned.target, policy, machine)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let artifact = Artifact {
+        name: planned.name.clone(),
+        path: path.clone(),
+        triple: planned.target.triple,
+        size: bytes.len() as u64,
+        sha256: sha256_hex(&bytes),
+    };
+    (Some(artifact), findings)
 }
 
 /// Prints the artifacts; inside GitHub Actions also the step summary and outputs.
@@ -529,4 +563,103 @@ pub fn print_matrix(args: &TargetArgs, policy: &ReleasePolicy, json: bool) -> Re
 
 fn short(commit: &str) -> &str {
     &commit[..commit.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use deno_runner::{CompileOptions, Invocation, default_cache_dir};
+    use release_publisher::{Kind, build};
+
+    use super::*;
+    use crate::failure::exit_status;
+
+    /// A small project built for four targets with its policy, with deno and the npm deno
+    /// builds standing in for denort; then one artifact recompiled with -A and one gone.
+    #[test]
+    fn every_artifact_is_audited_and_every_refused_one_removed_past_an_unreadable_one() {
+        let deno = context::deno().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let project_dir = root.join("daemon");
+        std::fs::create_dir(&project_dir).unwrap();
+        std::fs::write(
+            project_dir.join("deno.json"),
+            r#"{ "name": "@kato/daemon", "version": "0.1.0", "exports": "./main.ts", "lock": false }"#,
+        )
+        .unwrap();
+        std::fs::write(project_dir.join("main.ts"), "console.log(\"kato\");\n").unwrap();
+        let project = DenoProject::open(&project_dir).unwrap();
+        let policy = ReleasePolicy {
+            source: "permissions.default".into(),
+            grants: BTreeMap::from([(Kind::Read, vec!["/etc/kato".into()])]),
+        };
+        let machine = BuildMachine {
+            workspaces: vec![project_dir.clone()],
+            homes: vec![],
+        };
+        let targets: Vec<&'static Target> = TARGETS
+            .iter()
+            .filter(|t| t.triple != "x86_64-apple-darwin")
+            .collect();
+        let triples: Vec<&str> = targets.iter().map(|t| t.triple).collect();
+        let version = deno.version().to_string();
+        let denort =
+            npm_denort::provision(&default_cache_dir().unwrap(), &version, &triples).unwrap();
+        let options = BuildOptions {
+            bin: "kato".into(),
+            out_dir: root.join("dist"),
+            base_runtimes: triples
+                .iter()
+                .map(|t| (t.to_string(), base_runtime(&denort, t).unwrap()))
+                .collect(),
+            targets,
+        };
+        let plan = plan_build(&project, &policy, &options).unwrap();
+        let built = build(&deno, &plan, 2, |_| {}).unwrap();
+        assert!(built.iter().all(|b| b.completed.success()));
+        let out = &plan.out_dir;
+        // The first artifact cannot be read; one audited after it grants everything.
+        std::fs::remove_file(out.join("kato-linux-x86_64")).unwrap();
+        let all = deno
+            .run(&Invocation::compile(
+                &project_dir,
+                &CompileOptions {
+                    target: "aarch64-apple-darwin".into(),
+                    output: out.join("kato-darwin-arm64"),
+                    permission_flags: vec!["-A".into()],
+                    entry: "./main.ts".into(),
+                    denort_bin: Some(base_runtime(&denort, "aarch64-apple-darwin").unwrap()),
+                    no_check: true,
+                },
+            ))
+            .unwrap();
+        assert!(all.success(), "{}", all.output);
+
+        let error = audit_and_checksum(&plan, &built, &policy, &machine).unwrap_err();
+        let message = format!("{error:#}");
+        assert_eq!(exit_status(&error), 1, "{message}");
+        assert!(
+            message.contains(&format!(
+                "\n  - kato-linux-x86_64: cannot read {out}/kato-linux-x86_64: "
+            )),
+            "{message}"
+        );
+        assert!(
+            message.contains(
+                "\n  - kato-darwin-arm64: it grants everything: allow_read, allow_write, \
+                 allow_net, allow_env, allow_run, allow_sys, allow_ffi, allow_import are []"
+            ),
+            "{message}"
+        );
+        assert_eq!(message.matches("\n  - ").count(), 2, "{message}");
+        let mut left: Vec<String> = out
+            .read_dir_utf8()
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["kato-linux-aarch64", "kato-windows-x86_64.exe"]);
+    }
 }
