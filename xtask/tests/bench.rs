@@ -1,4 +1,4 @@
-//! `cargo xtask bench ci` runs both sides in both scenarios and reports figures.
+//! `cargo xtask bench` runs both sides of each comparison and reports figures.
 
 mod support;
 
@@ -55,6 +55,75 @@ fn bench_release_compares_parallel_and_sequential_builds() {
         &figures,
         "parallel_median_seconds",
         "sequential_median_seconds",
+    );
+}
+
+#[test]
+fn bench_coverage_compares_xtask_and_diff_cover_on_generated_inputs() {
+    // The generator is the repository's copy; diff-cover is installed by the task.
+    let run = xtask(&["bench", "coverage", "--files", "50", "--runs", "1"]).run();
+    assert_eq!(run.code, 0, "the numbers are identical\n{}", run.all());
+    let mut lines = run.stdout.lines();
+    let title = lines.next().unwrap_or_default();
+    assert!(
+        title.contains(&format!(
+            "cargo xtask coverage --lcov vs diff-cover {}",
+            pytools::DIFF_COVER.version
+        )) && title.contains("peak RSS"),
+        "{}",
+        run.all()
+    );
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "files",
+            "lcov",
+            "changed",
+            "lines",
+            "xtask",
+            "diff-cover",
+            "faster",
+            "memory",
+            "identical"
+        ],
+        "{}",
+        run.all()
+    );
+    let row: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(row.len(), 10, "{}", run.all());
+    assert_eq!(row[0], "50");
+    assert!(
+        row[2].parse::<u64>().unwrap() > 0,
+        "changed lines\n{}",
+        run.all()
+    );
+    // Each tool's wall time (may round to 0.00 s) and peak RSS.
+    for (wall, rss) in [(row[3], row[4]), (row[5], row[6])] {
+        let seconds = wall.strip_suffix('s').map(str::parse::<f64>);
+        assert!(matches!(seconds, Some(Ok(_))), "{}", run.all());
+        let megabytes: f64 = rss.strip_suffix("MB").unwrap().parse().unwrap();
+        assert!(megabytes > 1.0, "peak RSS\n{}", run.all());
+    }
+    assert_eq!(row[9], "yes", "the numbers are identical\n{}", run.all());
+    assert!(
+        run.stderr.contains("generating 50 files with "),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr
+            .contains("crates/coverage-export/tests/data/make_patch_repo.py"),
+        "{}",
+        run.all()
     );
 }
 
