@@ -67,3 +67,49 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         None => ExitCode::from(1),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Args;
+
+    #[derive(Parser)]
+    struct Outdated {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    /// deno's arguments for `cargo xtask outdated <args>`.
+    fn deno_args(args: &[&str]) -> Vec<String> {
+        let argv = std::iter::once("outdated").chain(args.iter().copied());
+        Outdated::try_parse_from(argv).unwrap().args.deno_args()
+    }
+
+    #[test]
+    fn flags_and_filters_map_to_deno_outdated() {
+        assert!(deno_args(&[]).is_empty());
+        assert_eq!(deno_args(&["--latest"]), ["--latest"]);
+        assert_eq!(deno_args(&["--update"]), ["--update"]);
+        assert_eq!(
+            deno_args(&["--update", "--interactive"]),
+            ["--update", "--interactive"]
+        );
+        // deno's order whatever the user's; filters last, as given.
+        assert_eq!(
+            deno_args(&["zod", "--interactive", "--latest", "--update", "!@std/*"]),
+            ["--update", "--latest", "--interactive", "zod", "!@std/*"]
+        );
+        assert_eq!(deno_args(&["npm:*"]), ["npm:*"]);
+    }
+
+    #[test]
+    fn interactive_needs_update() {
+        let argv = ["outdated", "--interactive"];
+        let error = Outdated::try_parse_from(argv).err().unwrap();
+        assert_eq!(
+            error.kind(),
+            clap::error::ErrorKind::MissingRequiredArgument
+        );
+    }
+}

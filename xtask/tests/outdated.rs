@@ -1,34 +1,50 @@
-//! `cargo xtask outdated` on a project with an old dependency, against the npm registry.
+//! `cargo xtask outdated` on projects with old dependencies, against the npm registry.
 
 mod support;
 
 use support::{Project, xtask};
 
-#[test]
-fn lists_an_outdated_dependency_and_filters() {
+fn project_with(imports: &str) -> Project {
     let project = Project::empty();
     project.write(
         "deno.json",
-        "{\n  \"imports\": { \"zod\": \"npm:zod@3.22.0\" },\n  \"lock\": false\n}\n",
+        &format!("{{\n  \"imports\": {{ {imports} }},\n  \"lock\": false\n}}\n"),
     );
-    let run = xtask(&["outdated", "--latest"]).project(&project).run();
-    assert_eq!(run.code, 0, "{}", run.all());
-    assert!(run.stdout.contains("npm:zod"), "{}", run.all());
-    assert!(run.stdout.contains("3.22.0"), "{}", run.all());
-    assert!(
-        run.stderr.contains("running deno outdated --latest in"),
-        "{}",
-        run.all()
-    );
+    project
+}
 
-    let run = xtask(&["outdated", "--no-such-flag"])
+#[test]
+fn lists_outdated_dependencies_and_filters_them() {
+    let project = project_with(r#""zod": "npm:zod@3.22.0", "chalk": "npm:chalk@4.0.0""#);
+    let all = xtask(&["outdated", "--latest"]).project(&project).run();
+    assert_eq!(all.code, 0, "{}", all.all());
+    for listed in ["npm:zod", "3.22.0", "npm:chalk", "4.0.0"] {
+        assert!(all.stdout.contains(listed), "{listed}\n{}", all.all());
+    }
+
+    let zod = xtask(&["outdated", "--latest", "zod"])
         .project(&project)
         .run();
-    assert_ne!(
-        run.code,
-        0,
-        "deno's own refusal comes through\n{}",
+    assert_eq!(zod.code, 0, "{}", zod.all());
+    assert!(zod.stdout.contains("npm:zod"), "{}", zod.all());
+    assert!(zod.stdout.contains("3.22.0"), "{}", zod.all());
+    assert!(!zod.stdout.contains("chalk"), "filtered out\n{}", zod.all());
+    assert!(
+        zod.stderr.contains("running deno outdated --latest zod in"),
+        "{}",
+        zod.all()
+    );
+}
+
+#[test]
+fn deno_failing_comes_through_with_its_exit_status() {
+    let project = project_with(r#""gone": "npm:kato-xtask-no-such-package@1.0.0""#);
+    let run = xtask(&["outdated"]).project(&project).run();
+    assert_eq!(run.code, 1, "deno's exit status\n{}", run.all());
+    assert!(
+        run.stderr
+            .contains("npm package 'kato-xtask-no-such-package' does not exist"),
+        "deno's own error\n{}",
         run.all()
     );
-    assert!(run.all().contains("--no-such-flag"), "{}", run.all());
 }
