@@ -25,7 +25,6 @@ mod router;
 mod state;
 mod uploads;
 
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
@@ -51,9 +50,27 @@ pub struct FakeGitHub {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Where a [`FakeGitHub`] takes uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadHost {
+    /// Another host than the API, as github.com's uploads.github.com: here another port.
+    Separate,
+    /// The API's own host under `/api/uploads`, as on GitHub Enterprise Server.
+    SameAsApi,
+}
+
+/// The path prefix of uploads on the API's host ([`UploadHost::SameAsApi`]).
+const UPLOADS_ON_API_HOST: &str = "/api/uploads";
+
 impl FakeGitHub {
-    /// Starts a server holding `state` on a free port of 127.0.0.1.
-    pub fn start(mut state: State) -> Self {
+    /// Starts a server holding `state` on a free port of 127.0.0.1, with uploads on
+    /// another port, as on github.com.
+    pub fn start(state: State) -> Self {
+        Self::start_with(state, UploadHost::Separate)
+    }
+
+    /// Starts a server holding `state`, taking uploads as `uploads` says.
+    pub fn start_with(mut state: State, uploads: UploadHost) -> Self {
         let bind = || {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
             listener
@@ -63,8 +80,11 @@ impl FakeGitHub {
             (listener, url)
         };
         let (listener, url) = bind();
-        // Uploads go to another host on GitHub (uploads.github.com): here another port.
         let (upload_listener, upload_url) = bind();
+        let upload_url = match uploads {
+            UploadHost::Separate => upload_url,
+            UploadHost::SameAsApi => format!("{url}{UPLOADS_ON_API_HOST}"),
+        };
         state.upload_base = upload_url.clone();
         let state = Arc::new(Mutex::new(state));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -164,6 +184,9 @@ async fn accept(
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        if uploads && lock(&state).upload_throttle.is_some() {
+            small_receive_buffer(&stream);
+        }
         let state = Arc::clone(&state);
         let base = Arc::clone(&base);
         tokio::spawn(async move {
@@ -171,26 +194,82 @@ async fn accept(
             let io = TokioIo::new(stream);
             // A client that hangs up mid-request, or a fault that hangs up on it, ends the
             // connection; the state already says what was left behind.
-            if uploads {
-                let service = service_fn(move |request| {
-                    uploads::serve(Arc::clone(&state), Arc::clone(&base), request)
-                });
-                let _ = builder.serve_connection(io, service).await;
-            } else {
-                let service = service_fn(move |request| {
-                    serve(Arc::clone(&state), Arc::clone(&base), request)
-                });
-                let _ = builder.serve_connection(io, service).await;
-            }
+            let service = service_fn(move |mut request: hyper::Request<_>| {
+                let (state, base) = (Arc::clone(&state), Arc::clone(&base));
+                async move {
+                    if uploads {
+                        return uploads::serve(state, base, request).await;
+                    }
+                    match upload_on_api_host(request.uri()) {
+                        Some(path) => {
+                            *request.uri_mut() = path;
+                            uploads::serve(state, base, request).await
+                        }
+                        None => Ok(serve(state, base, request).await),
+                    }
+                }
+            });
+            let _ = builder.serve_connection(io, service).await;
         });
     }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A throttled upload reads slowly: with the kernel's receive buffer kept small, the
+/// client sees its upload move at the throttled rate, not megabytes buffered at once.
+fn small_receive_buffer(stream: &tokio::net::TcpStream) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let size: libc::c_int = 64 * 1024;
+        // SAFETY: a valid socket, and an int option of the size given.
+        unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                (&size as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = stream;
+}
+
+/// The upload path of a request sent to the API's host (`/api/uploads/...`), with the
+/// prefix taken off; `None` for any other request.
+fn upload_on_api_host(uri: &http::Uri) -> Option<http::Uri> {
+    uri.path_and_query()?
+        .as_str()
+        .strip_prefix(UPLOADS_ON_API_HOST)
+        .filter(|rest| rest.starts_with('/'))?
+        .parse()
+        .ok()
+}
+
+/// The request's one `Authorization` header; a 400, as GitHub answers, when it carries
+/// more than one.
+pub(crate) fn authorization(headers: &http::HeaderMap) -> Result<Option<&str>, router::Reply> {
+    let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
+    let first = values.next().and_then(|value| value.to_str().ok());
+    if values.next().is_some() {
+        return Err(router::Reply::error(
+            400,
+            "Problems parsing the request: more than one Authorization header",
+        ));
+    }
+    Ok(first)
 }
 
 async fn serve(
     state: Arc<Mutex<State>>,
     base: Arc<str>,
     request: hyper::Request<hyper::body::Incoming>,
-) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let bytes = body
         .collect()
@@ -210,23 +289,32 @@ async fn serve(
     };
     let reply = {
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-        router::handle(
-            &mut state,
-            router::Request {
-                method: parts.method.as_str(),
-                path: parts.uri.path(),
-                query: parts.uri.query(),
-                authorization: parts
-                    .headers
-                    .get("authorization")
-                    .and_then(|value| value.to_str().ok()),
-                body,
-                malformed_body,
-                base_url: &base,
-            },
-        )
+        match authorization(&parts.headers) {
+            Ok(authorization) => router::handle(
+                &mut state,
+                router::Request {
+                    method: parts.method.as_str(),
+                    path: parts.uri.path(),
+                    query: parts.uri.query(),
+                    authorization,
+                    body,
+                    malformed_body,
+                    base_url: &base,
+                },
+            ),
+            Err(reply) => {
+                state.requests.push(Recorded {
+                    method: parts.method.to_string(),
+                    path: parts.uri.path().to_owned(),
+                    query: parts.uri.query().map(str::to_owned),
+                    body,
+                    status: reply.status,
+                });
+                reply
+            }
+        }
     };
-    Ok(respond(reply).await)
+    respond(reply).await
 }
 
 /// `reply` as hyper's response, after its delay.

@@ -518,7 +518,7 @@ pub fn take_fault(
     let index = state.faults.iter().position(|fault| {
         let target = match (&fault.upload_name, upload) {
             (Some(wanted), Some(name)) => wanted == "*" || wanted == name,
-            (None, None) => fault.path == path,
+            (None, None) => path_matches(&fault.path, path),
             _ => false,
         };
         target
@@ -534,6 +534,20 @@ pub fn take_fault(
         state.faults.remove(index);
     }
     Some(served)
+}
+
+/// Whether `path` is `pattern`, where a segment `*` stands for any one segment (an id
+/// the test cannot know beforehand).
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let (mut wanted, mut got) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (wanted.next(), got.next()) {
+            (None, None) => return true,
+            (Some("*"), Some(segment)) if !segment.is_empty() => {}
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
 }
 
 /// The token's access, from `Authorization: Bearer <token>` or `token <token>`.
@@ -596,6 +610,27 @@ pub(crate) fn percent_decode(segment: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fault_paths_with_a_wildcard_segment() {
+        assert!(path_matches(
+            "/repos/o/r/releases/*/assets",
+            "/repos/o/r/releases/7/assets"
+        ));
+        assert!(path_matches("/repos/o/r", "/repos/o/r"));
+        assert!(!path_matches(
+            "/repos/o/r/releases/*/assets",
+            "/repos/o/r/releases/7"
+        ));
+        assert!(!path_matches(
+            "/repos/o/r/releases/*",
+            "/repos/o/r/releases/"
+        ));
+        assert!(!path_matches(
+            "/repos/o/r/releases/*",
+            "/repos/o/r/releases/tags/v1"
+        ));
+    }
 
     #[test]
     fn routes() {

@@ -343,8 +343,8 @@ impl Recorded {
 pub struct Fault {
     /// The method to match, or `None` for any.
     pub method: Option<String>,
-    /// The path to match exactly (as sent, without the query). Ignored for uploads
-    /// matched by `upload_name`.
+    /// The path to match (as sent, without the query), where a segment `*` matches any
+    /// one segment. Ignored for uploads matched by `upload_name`.
     pub path: String,
     /// The status to answer with; `0` answers as the endpoint would (after `delay`).
     pub status: u16,

@@ -51,7 +51,6 @@ pub async fn serve(
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned)
     };
-    let authorization = header("authorization");
     let content_type = header("content-type").unwrap_or_else(|| "application/octet-stream".into());
     let declared = header("content-length").and_then(|value| value.parse::<u64>().ok());
     let record = |state: &mut State, status: u16| {
@@ -64,9 +63,18 @@ pub async fn serve(
         });
     };
 
+    let authorization = match crate::authorization(&parts.headers) {
+        Ok(authorization) => authorization.map(str::to_owned),
+        Err(reply) => {
+            record(&mut lock(), reply.status);
+            return Ok(crate::respond(reply).await);
+        }
+    };
+
     // Everything that is decided before the body is read, under the lock.
     let started = {
         let mut state = lock();
+
         let fault = router::take_fault(
             &mut state,
             parts.method.as_str(),

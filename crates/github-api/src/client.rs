@@ -15,6 +15,10 @@ use crate::token::Token;
 /// The API base when `GITHUB_API_URL` is not set.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
+/// How long connecting, an API call's answer, or an upload without progress may take,
+/// unless `XTASK_GITHUB_TIMEOUT_MS` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The REST API version every request asks for.
 pub const API_VERSION: &str = "2022-11-28";
 
@@ -26,7 +30,8 @@ pub struct Config {
     /// The API base, without a trailing slash: `https://api.github.com`, or
     /// `https://HOST/api/v3` for GitHub Enterprise Server.
     pub api_url: String,
-    /// The longest wait to connect, and for a response once connected.
+    /// The longest wait to connect; for an API call's whole answer; and during an upload,
+    /// for the next byte to move (an upload may take as long as it needs while it moves).
     pub timeout: Duration,
     /// How failed reads and updates are repeated.
     pub retry: RetryPolicy,
@@ -35,7 +40,8 @@ pub struct Config {
 impl Config {
     /// The token from `GITHUB_TOKEN` or `GH_TOKEN`, the API base from `GITHUB_API_URL`
     /// (as GitHub Actions sets it; GitHub Enterprise has its own), else
-    /// [`DEFAULT_API_URL`].
+    /// [`DEFAULT_API_URL`]; the timeout from `XTASK_GITHUB_TIMEOUT_MS`, else
+    /// [`DEFAULT_TIMEOUT`]; the retry budget as [`RetryPolicy::from_lookup`] reads it.
     pub fn from_env() -> Result<Self, SetupError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -46,10 +52,14 @@ impl Config {
             Some(url) => api_url(&url)?,
             None => DEFAULT_API_URL.to_owned(),
         };
+        let timeout = lookup("XTASK_GITHUB_TIMEOUT_MS")
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .map_or(DEFAULT_TIMEOUT, Duration::from_millis);
         Ok(Self {
             token: Token::from_lookup(&lookup)?,
             api_url,
-            timeout: Duration::from_secs(30),
+            timeout,
             retry: RetryPolicy::from_lookup(&lookup),
         })
     }
@@ -226,6 +236,7 @@ pub struct GitHub {
     pub(crate) runtime: tokio::runtime::Runtime,
     pub(crate) token: Token,
     api_url: String,
+    pub(crate) timeout: Duration,
     retry: RetryPolicy,
     notice: Option<Notice>,
 }
@@ -242,8 +253,8 @@ impl fmt::Debug for GitHub {
 impl GitHub {
     /// A client for `config`: reads and updates that fail with a transport error, a 5xx
     /// or a rate limit are repeated as `config.retry` says (creating calls, `POST`, are
-    /// not: their caller knows whether the first one took effect); a connection or
-    /// response gives up after `config.timeout`.
+    /// not: their caller knows whether the first one took effect); connecting, an API
+    /// call's answer and a stalled upload give up after `config.timeout`.
     pub fn new(config: Config) -> Result<Self, SetupError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -260,8 +271,14 @@ impl GitHub {
                             http::HeaderName::from_static("x-github-api-version"),
                             API_VERSION.to_owned(),
                         )
+                        // Only API calls: octocrab's own upload host is the API's too, so
+                        // the token goes to another host (uploads.github.com) only when
+                        // `upload` adds it, and never twice.
+                        .upload_uri(config.api_url.as_str())?
+                        // No read timeout: it would run out during a long upload, which
+                        // reads nothing until its answer. `request_once` bounds an API
+                        // call's answer, `upload` the time without progress.
                         .set_connect_timeout(Some(config.timeout))
-                        .set_read_timeout(Some(config.timeout))
                         .build()
                 })
                 .map_err(|error| SetupError::Client(flatten(&error, &config.token)))?
@@ -271,6 +288,7 @@ impl GitHub {
             runtime,
             token: config.token,
             api_url: config.api_url,
+            timeout: config.timeout,
             retry: config.retry,
             notice: None,
         })
@@ -284,6 +302,14 @@ impl GitHub {
     /// The API base the client calls.
     pub fn api_url(&self) -> &str {
         &self.api_url
+    }
+
+    /// The host (and port) of the API base.
+    pub(crate) fn api_authority(&self) -> Option<http::uri::Authority> {
+        self.api_url
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|uri| uri.authority().cloned())
     }
 
     /// Says each retry through `notice` (a line such as `GET /x answered 502: ...;
@@ -353,7 +379,7 @@ impl GitHub {
             path: path.to_owned(),
             message: flatten(&error, &self.token),
         };
-        self.runtime.block_on(async {
+        let call = async {
             let octocrab = &self.octocrab;
             let response = match method {
                 Method::Get => octocrab._get(path).await,
@@ -389,6 +415,17 @@ impl GitHub {
                 body,
                 location,
             })
+        };
+        self.runtime.block_on(async {
+            tokio::time::timeout(self.timeout, call)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ApiError::Transport {
+                        method,
+                        path: path.to_owned(),
+                        message: format!("no answer within {} s", self.timeout.as_secs_f64()),
+                    })
+                })
         })
     }
 
@@ -397,9 +434,10 @@ impl GitHub {
         Ok(self.request(Method::Get, path, None)?.body)
     }
 
-    /// The octocrab client underneath, for typed APIs this crate does not wrap (releases,
-    /// uploads). Run its futures with [`GitHub::block_on`] and turn its errors into
-    /// messages with [`GitHub::describe_error`].
+    /// The octocrab client underneath, for typed APIs this crate does not wrap. Run its
+    /// futures with [`GitHub::block_on`] and turn its errors into messages with
+    /// [`GitHub::describe_error`]. Its calls have the connect timeout only: bound the
+    /// wait for an answer with `tokio::time::timeout`.
     pub fn octocrab(&self) -> &Octocrab {
         &self.octocrab
     }
@@ -451,7 +489,8 @@ impl GitHub {
         text: &str,
         rate_limit: Option<Duration>,
     ) -> ApiError {
-        let (message, documentation_url) = error_message(text, status);
+        // Redacted before it is shortened, so that no part of the token survives a cut.
+        let (message, documentation_url) = error_message(&self.token.redact(text), status);
         ApiError::Status {
             method,
             path: self.token.redact(path),
@@ -552,6 +591,7 @@ mod tests {
         };
         let config = Config::from_lookup(lookup(None)).unwrap();
         assert_eq!(config.api_url, "https://api.github.com");
+        assert_eq!(config.timeout, DEFAULT_TIMEOUT);
         let config = Config::from_lookup(lookup(Some("https://ghe.example/api/v3/"))).unwrap();
         assert_eq!(config.api_url, "https://ghe.example/api/v3");
         let config = Config::from_lookup(lookup(Some("http://127.0.0.1:4000"))).unwrap();
@@ -561,6 +601,24 @@ mod tests {
             DEFAULT_API_URL
         );
         assert!(!format!("{config:?}").contains("t0ken"));
+    }
+
+    #[test]
+    fn timeout_from_environment() {
+        let timeout = |value: &'static str| {
+            Config::from_lookup(|name: &str| match name {
+                "GITHUB_TOKEN" => Some("t0ken".to_owned()),
+                "XTASK_GITHUB_TIMEOUT_MS" => Some(value.to_owned()),
+                _ => None,
+            })
+            .unwrap()
+            .timeout
+        };
+        assert_eq!(timeout("250"), Duration::from_millis(250));
+        assert_eq!(timeout(" 90000 "), Duration::from_secs(90));
+        for ignored in ["0", "-1", "soon", ""] {
+            assert_eq!(timeout(ignored), DEFAULT_TIMEOUT, "{ignored:?}");
+        }
     }
 
     #[test]

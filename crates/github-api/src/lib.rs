@@ -19,7 +19,9 @@ mod retry;
 mod token;
 mod upload;
 
-pub use client::{ApiError, Config, DEFAULT_API_URL, GitHub, Method, Response, path_segment};
+pub use client::{
+    ApiError, Config, DEFAULT_API_URL, DEFAULT_TIMEOUT, GitHub, Method, Response, path_segment,
+};
 pub use repo::{RepoError, RepoName, RepoSource, origin_url, resolve_repo, valid_owner};
 pub use retry::{Decision, RetryPolicy, rate_limit_wait};
 pub use token::{MASK, Token};

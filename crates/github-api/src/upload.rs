@@ -2,10 +2,12 @@
 //! which is on another host than the API (uploads.github.com), one chunk at a time.
 
 use std::fs::File;
+use std::future::Future;
 use std::io::Read;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use camino::Utf8Path;
@@ -50,8 +52,10 @@ fn query_value(text: &str) -> String {
 impl GitHub {
     /// One attempt at uploading the file at `path` to `url` (see [`upload_target`]):
     /// `POST` with its length and `content_type`, the body read from disk as it is sent.
-    /// Returns the asset GitHub made. Not repeated on failure: a failed upload can leave
-    /// an asset behind that the caller must find and delete first.
+    /// Returns the asset GitHub made. It fails when nothing moves for the client's
+    /// timeout (no chunk taken by the connection, or no answer after the last one),
+    /// however long a moving upload takes. Not repeated on failure: a failed upload can
+    /// leave an asset behind that the caller must find and delete first.
     pub fn upload(
         &self,
         url: &str,
@@ -71,16 +75,24 @@ impl GitHub {
             .metadata()
             .map_err(|error| transport(format!("cannot read {path}: {error}")))?
             .len();
-        // octocrab adds the token only for its API and upload hosts; this URL is the one
-        // GitHub's own answer gave (another port here, the API host on GitHub Enterprise).
-        let mut authorization =
-            http::HeaderValue::from_str(&format!("Bearer {}", self.token.expose()))
-                .map_err(|_| transport("the token cannot be a header".into()))?;
-        authorization.set_sensitive(true);
-        let request = http::Request::builder()
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|error| transport(format!("not a URL: {error}")))?;
+        let mut request = http::Request::builder()
             .method(http::Method::POST)
-            .uri(url)
-            .header(http::header::AUTHORIZATION, authorization)
+            .uri(uri.clone());
+        // octocrab adds the token for the API's host only (its upload host is set to the
+        // API's): the upload host GitHub names (uploads.github.com) gets it from here; on
+        // GitHub Enterprise uploads are on the API's host, and the token goes once.
+        if uri.authority() != self.api_authority().as_ref() {
+            let mut authorization =
+                http::HeaderValue::from_str(&format!("Bearer {}", self.token.expose()))
+                    .map_err(|_| transport("the token cannot be a header".into()))?;
+            authorization.set_sensitive(true);
+            request = request.header(http::header::AUTHORIZATION, authorization);
+        }
+        let moved = Moved::now();
+        let request = request
             .header(http::header::CONTENT_TYPE, content_type)
             .header(http::header::CONTENT_LENGTH, len)
             .header(http::header::ACCEPT, "application/vnd.github+json")
@@ -89,17 +101,28 @@ impl GitHub {
                 remaining: len,
                 sent: 0,
                 progress,
+                moved: moved.clone(),
             }))
             .map_err(|error| transport(format!("not a request: {error}")))?;
+        let stalled = || {
+            transport(format!(
+                "stalled: nothing moved for {} s",
+                self.timeout.as_secs_f64()
+            ))
+        };
         self.runtime.block_on(async {
             let flatten = |error: octocrab::Error| transport(flatten(&error, &self.token));
-            let response = self.octocrab.execute(request).await.map_err(flatten)?;
+            let response = moved
+                .while_moving(self.timeout, self.octocrab.execute(request))
+                .await
+                .ok_or_else(stalled)?
+                .map_err(flatten)?;
             let status = response.status().as_u16();
             let rate_limit = rate_limit_of(response.headers());
-            let text = self
-                .octocrab
-                .body_to_string(response)
+            let text = moved
+                .while_moving(self.timeout, self.octocrab.body_to_string(response))
                 .await
+                .ok_or_else(stalled)?
                 .map_err(flatten)?;
             if status >= 400 {
                 return Err(self.status_error(Method::Post, &shown, status, &text, rate_limit));
@@ -110,12 +133,45 @@ impl GitHub {
     }
 }
 
+/// When an upload last moved: its start, then each chunk handed to the connection.
+#[derive(Clone)]
+struct Moved(Arc<Mutex<Instant>>);
+
+impl Moved {
+    fn now() -> Self {
+        Self(Arc::new(Mutex::new(Instant::now())))
+    }
+
+    fn touch(&self) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    fn last(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `future`'s output, or `None` once `timeout` has passed without a chunk moving
+    /// (after the last one: without the answer). A slow upload that moves goes on.
+    async fn while_moving<F: Future>(&self, timeout: Duration, future: F) -> Option<F::Output> {
+        let mut future = std::pin::pin!(future);
+        loop {
+            let deadline = tokio::time::Instant::from_std(self.last() + timeout);
+            match tokio::time::timeout_at(deadline, future.as_mut()).await {
+                Ok(output) => return Some(output),
+                Err(_) if self.last().elapsed() >= timeout => return None,
+                Err(_) => {}
+            }
+        }
+    }
+}
+
 /// A file as a request body: read a chunk at a time, as hyper asks for it.
 struct FileBody {
     file: File,
     remaining: u64,
     sent: u64,
     progress: Progress,
+    moved: Moved,
 }
 
 impl http_body::Body for FileBody {
@@ -137,6 +193,7 @@ impl http_body::Body for FileBody {
         }
         self.remaining -= size as u64;
         self.sent += size as u64;
+        self.moved.touch();
         (self.progress)(self.sent);
         Poll::Ready(Some(Ok(Frame::data(Bytes::from(chunk)))))
     }

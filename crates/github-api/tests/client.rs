@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
-use fake_github::{Access, FakeGitHub, Fault, State};
-use github_api::{ApiError, Config, GitHub, Method, RetryPolicy, Token};
+use std::sync::Arc;
+
+use camino::Utf8PathBuf;
+use fake_github::{Access, FakeGitHub, Fault, State, UploadHost};
+use github_api::{ApiError, Config, GitHub, Method, RetryPolicy, Token, upload_target};
 use serde_json::json;
 
 const TOKEN: &str = "ghp_CANARYc1ient0123456789abcdefCANARY";
@@ -25,13 +28,117 @@ fn quick_retries() -> RetryPolicy {
 }
 
 fn client(server: &FakeGitHub, token: &str) -> GitHub {
+    client_with_timeout(server, token, Duration::from_secs(10))
+}
+
+fn client_with_timeout(server: &FakeGitHub, token: &str, timeout: Duration) -> GitHub {
     GitHub::new(Config {
         token: Token::new(token, "GITHUB_TOKEN").unwrap(),
         api_url: server.url().to_owned(),
-        timeout: Duration::from_secs(10),
+        timeout,
         retry: quick_retries(),
     })
     .unwrap()
+}
+
+/// A draft release's `upload_url`, and a file of `size` bytes to upload to it.
+fn draft_and_file(github: &GitHub, size: usize) -> (String, tempfile::TempDir, Utf8PathBuf) {
+    let draft = github
+        .request(
+            Method::Post,
+            "/repos/acme/kato/releases",
+            Some(&json!({ "tag_name": "v0.1.0", "draft": true })),
+        )
+        .unwrap()
+        .body;
+    let dir = tempfile::tempdir().unwrap();
+    let path = Utf8PathBuf::from_path_buf(dir.path().join("kato-linux-x86_64")).unwrap();
+    std::fs::write(&path, vec![7u8; size]).unwrap();
+    let url = upload_target(
+        draft["upload_url"].as_str().unwrap(),
+        "kato-linux-x86_64",
+        None,
+    );
+    (url, dir, path)
+}
+
+fn upload(github: &GitHub, url: &str, path: &Utf8PathBuf) -> Result<serde_json::Value, ApiError> {
+    github.upload(url, path, "application/octet-stream", Arc::new(|_| {}))
+}
+
+#[test]
+fn uploads_carry_the_token_once_on_either_host() {
+    for host in [UploadHost::Separate, UploadHost::SameAsApi] {
+        let mut state = State::new();
+        state.add_token(TOKEN, Access::ContentsWrite);
+        state.add_repo("acme", "kato");
+        let server = FakeGitHub::start_with(state, host);
+        let github = client(&server, TOKEN);
+        let (url, _dir, path) = draft_and_file(&github, 300 * 1024);
+        assert_eq!(
+            url.starts_with(server.url()),
+            host == UploadHost::SameAsApi,
+            "{url}"
+        );
+        let asset =
+            upload(&github, &url, &path).unwrap_or_else(|error| panic!("{host:?}: {error}"));
+        assert_eq!(asset["state"], "uploaded", "{host:?}");
+        assert_eq!(asset["size"], 300 * 1024, "{host:?}");
+    }
+}
+
+#[test]
+fn a_slow_upload_that_moves_outlasts_the_timeout_and_a_stalled_one_fails() {
+    let server = server();
+    // 40 MB at 16 MB/s: about 2.5 s, against a timeout of 1 s. (The socket buffers take
+    // the first 4 MB at once, and the last ones drain after the last chunk is handed
+    // over: well within the timeout at this rate.)
+    server.state().upload_throttle = Some(16 * 1024 * 1024);
+    let github = client_with_timeout(&server, TOKEN, Duration::from_secs(1));
+    let (url, _dir, path) = draft_and_file(&github, 40 * 1024 * 1024);
+    let started = std::time::Instant::now();
+    let asset = github
+        .upload(
+            &url,
+            &path,
+            "application/octet-stream",
+            Arc::new(move |sent| eprintln!("{:?} {sent}", started.elapsed())),
+        )
+        .unwrap();
+    assert_eq!(asset["state"], "uploaded");
+    assert!(
+        started.elapsed() > Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // The whole body sent, then no answer for longer than the timeout.
+    server.state().upload_throttle = None;
+    server
+        .state()
+        .add_fault(Fault::on_upload("*").slow(Duration::from_secs(3)));
+    let url = url.replace("kato-linux-x86_64", "SHA256SUMS");
+    let error = upload(&github, &url, &path).unwrap_err();
+    assert!(
+        error.to_string().contains("stalled: nothing moved for 1 s"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_api_call_without_an_answer_times_out() {
+    let server = server();
+    server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato")
+            .slow(Duration::from_secs(3))
+            .times(4),
+    );
+    let github = client_with_timeout(&server, TOKEN, Duration::from_millis(500));
+    let error = github.get("/repos/acme/kato").unwrap_err();
+    assert!(
+        error.to_string().contains("no answer within 0.5 s"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -134,6 +241,23 @@ fn an_echoed_token_is_redacted() {
         error.message(),
         "<html>proxy saw Bearer ***</html> (gave up after 4 attempts)"
     );
+
+    // A long body is shortened after the token is taken out: no part of it survives the
+    // cut, wherever the token falls.
+    for pad in [270, 285, 295] {
+        server.state().add_fault(Fault {
+            method: None,
+            path: "/repos/acme/kato".into(),
+            status: 502,
+            body: format!("{}{{authorization}}{}", "x".repeat(pad), "y".repeat(400)),
+            times: 4,
+            ..Fault::default()
+        });
+        let error = github.get("/repos/acme/kato").unwrap_err();
+        let shown = error.to_string();
+        assert!(shown.contains("..."), "{shown}");
+        assert!(!shown.contains(&TOKEN[..12]), "{shown}");
+    }
 }
 
 #[test]
