@@ -11,7 +11,7 @@ use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::builder::PossibleValuesParser;
 use github_api::RepoName;
-use release_publisher::TARGETS;
+use release_publisher::{DEFAULT_BIN, TARGETS};
 use version_check::{parse_version, tag_name};
 
 use crate::context;
@@ -129,7 +129,7 @@ struct PublishArgs {
     targets: Vec<String>,
 
     /// The binary's name, the prefix of every artifact.
-    #[arg(long, value_name = "NAME", default_value = "kato", value_parser = parse_bin)]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_BIN, value_parser = parse_bin)]
     bin: String,
 
     /// Print the calls publishing would make, and make none.
@@ -149,7 +149,7 @@ pub struct TargetArgs {
     targets: Vec<String>,
 
     /// The binary's name, the prefix of every artifact (kato-linux-x86_64).
-    #[arg(long, value_name = "NAME", default_value = "kato", value_parser = parse_bin)]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_BIN, value_parser = parse_bin)]
     bin: String,
 
     /// The permission set of deno.json(c) that is the release policy.
@@ -260,7 +260,14 @@ fn release(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         publish::print_calls(&spec, "the GitHub API");
         return Ok(ExitCode::SUCCESS);
     };
-    let resume = publish::resume_command(&plan.out_dir, &spec.repo, &commit, "");
+    let resume = publish::resume_command(
+        project.dir(),
+        &plan.out_dir,
+        &spec.repo,
+        &commit,
+        &args.build.targets.targets,
+        &args.build.targets.bin,
+    );
     let published = release_publisher::publish(&github, &spec, &publish::Reporter::new());
     publish::report(published, &spec, &resume)?;
     Ok(ExitCode::SUCCESS)
@@ -282,12 +289,14 @@ fn publish_dir(project: Option<&Utf8Path>, args: &PublishArgs) -> Result<ExitCod
         return Ok(ExitCode::SUCCESS);
     }
     let github = publish::client()?;
-    let extra = if args.bin == "kato" {
-        String::new()
-    } else {
-        format!(" --bin {}", args.bin)
-    };
-    let resume = publish::resume_command(&dir, &spec.repo, &commit, &extra);
+    let resume = publish::resume_command(
+        project.dir(),
+        &dir,
+        &spec.repo,
+        &commit,
+        &args.targets,
+        &args.bin,
+    );
     let published = release_publisher::publish(&github, &spec, &publish::Reporter::new());
     publish::report(published, &spec, &resume)?;
     Ok(ExitCode::SUCCESS)

@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use camino::Utf8PathBuf;
-use fake_github::{Access, AssetState, FakeGitHub, Fault, Release, State};
+use fake_github::{Access, AssetState, FakeGitHub, Fault, Release, State, UploadHost};
 use sha2::{Digest, Sha256};
 use support::{Project, Run, xtask};
 
@@ -30,6 +30,10 @@ struct Fixture {
 }
 
 fn fixture_with(access: Access, size: usize) -> Fixture {
+    fixture_on(access, size, UploadHost::Separate)
+}
+
+fn fixture_on(access: Access, size: usize, uploads: UploadHost) -> Fixture {
     let project = Project::empty();
     project.write(
         "deno.json",
@@ -52,7 +56,7 @@ fn fixture_with(access: Access, size: usize) -> Fixture {
     state.add_repo("acme", "kato").add_commit(&commit);
     Fixture {
         project,
-        server: FakeGitHub::start(state),
+        server: FakeGitHub::start_with(state, uploads),
         commit,
     }
 }
@@ -121,6 +125,26 @@ impl Fixture {
 
     fn writes(&self) -> usize {
         self.server.writes().len()
+    }
+
+    /// Runs the command that the failed `run` printed to resume, as it is.
+    fn resume(&self, run: &Run) -> Run {
+        let resume = run
+            .stderr
+            .lines()
+            .skip_while(|line| !line.ends_with("To resume, run:"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no command to resume in:\n{}", run.all()))
+            .trim()
+            .to_owned();
+        let args: Vec<&str> = resume.split(' ').skip(2).collect();
+        checked(
+            xtask(&args)
+                .env("GITHUB_API_URL", self.server.url())
+                .env("GITHUB_TOKEN", CANARY)
+                .env("XTASK_GITHUB_RETRY_BASE_MS", "1")
+                .run(),
+        )
     }
 }
 
@@ -318,24 +342,130 @@ fn a_spent_retry_budget_leaves_a_draft_and_the_command_that_resumes_it() {
         .trim()
         .to_owned();
     let expected = format!(
-        "cargo xtask release publish {} --repo acme/kato --ref {}",
+        "cargo xtask release publish {} --repo acme/kato --ref {} --project {}",
         fixture.dist(),
-        fixture.commit
+        fixture.commit,
+        fixture.project.path()
     );
     assert_eq!(resume, expected);
-    let args: Vec<&str> = resume.split(' ').skip(2).collect();
-    let rerun = checked(
-        xtask(&args)
-            .project(&fixture.project)
-            .env("GITHUB_API_URL", fixture.server.url())
-            .env("GITHUB_TOKEN", CANARY)
-            .run(),
-    );
+    let rerun = fixture.resume(&run);
     assert_eq!(rerun.code, 0, "{}", rerun.all());
     assert_contains(&rerun.stderr, "resuming the draft");
     assert_contains(
         &rerun.stderr,
         "deleting the asset kato-darwin-x86_64: it left in state starter",
+    );
+    fixture.assert_published();
+}
+
+#[test]
+fn every_fault_until_the_budget_runs_out_leaves_a_draft_that_a_rerun_publishes() {
+    // Each kind, on a call made once the draft exists, as often as the three attempts.
+    let assets = "/repos/acme/kato/releases/*/assets";
+    let upload = "kato-darwin-x86_64";
+    let faults = [
+        ("a 500 on a read", Fault::on("GET", assets)),
+        ("a 502 on an upload", Fault::on_upload(upload).status(502)),
+        (
+            "a secondary rate limit (403, retry-after)",
+            Fault::on_upload(upload).secondary_rate_limit(403, 0),
+        ),
+        (
+            "a 429 with retry-after",
+            Fault::on_upload(upload).secondary_rate_limit(429, 0),
+        ),
+        (
+            "a primary rate limit (x-ratelimit-reset)",
+            Fault::on("GET", assets).primary_rate_limit(0),
+        ),
+        (
+            "a connection reset mid-upload",
+            Fault::on_upload(upload).drop_after(20_000),
+        ),
+        (
+            "an answer slower than the timeout",
+            Fault::on("GET", assets).slow(Duration::from_secs(2)),
+        ),
+    ];
+    for (what, fault) in faults {
+        let fixture = fixture();
+        fixture.server.state().add_fault(fault.times(3));
+        let run = checked(
+            fixture
+                .command(&[])
+                .env("XTASK_GITHUB_RETRY_ATTEMPTS", "3")
+                .env("XTASK_GITHUB_TIMEOUT_MS", "400")
+                .run(),
+        );
+        assert_eq!(run.code, 1, "{what}: {}", run.all());
+        assert_contains(&run.stderr, "The release is still a draft");
+        assert!(fixture.release().draft, "{what}");
+        assert!(
+            fixture.server.state().faults.is_empty(),
+            "{what}: not every attempt met the fault"
+        );
+        let rerun = fixture.resume(&run);
+        assert_eq!(rerun.code, 0, "{what}: {}", rerun.all());
+        assert_contains(&rerun.stderr, "resuming the draft");
+        fixture.assert_published();
+    }
+}
+
+#[test]
+fn uploads_on_the_api_host_as_on_github_enterprise() {
+    let fixture = fixture_on(Access::ContentsWrite, 64 * 1024, UploadHost::SameAsApi);
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    fixture.assert_published();
+    let uploads = fixture
+        .server
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with("/assets") && request.method == "POST")
+        .count();
+    assert_eq!(uploads, 6);
+}
+
+#[test]
+fn a_draft_holding_other_bytes_or_other_files_is_put_right() {
+    let fixture = fixture();
+    // A first run stops after two uploads, leaving a draft.
+    fixture
+        .server
+        .state()
+        .add_fault(Fault::on_upload("kato-darwin-x86_64").status(500).times(5));
+    let first = fixture
+        .command(&[])
+        .env("XTASK_GITHUB_RETRY_ATTEMPTS", "2")
+        .run();
+    assert_eq!(checked(first).code, 1);
+    let draft_id = fixture.release().id;
+    // The artifacts are rebuilt with other bytes, and a stray file sits on the draft.
+    std::fs::write(fixture.dist().join("kato-linux-x86_64"), b"rebuilt").unwrap();
+    {
+        let mut state = fixture.server.state();
+        state.faults.clear();
+        let release = state
+            .repo_mut("acme", "kato")
+            .unwrap()
+            .releases
+            .iter_mut()
+            .find(|release| release.id == draft_id)
+            .unwrap();
+        let mut extra = release.assets[0].clone();
+        extra.id += 1000;
+        extra.name = "kato-freebsd-x86_64".into();
+        release.assets.push(extra);
+    }
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "deleting the asset kato-linux-x86_64: it holds other bytes",
+    );
+    assert_contains(
+        &run.stderr,
+        "deleting the asset kato-freebsd-x86_64: it is not one of the files released",
     );
     fixture.assert_published();
 }

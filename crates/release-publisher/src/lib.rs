@@ -42,4 +42,4 @@ pub use publish::{
     Draft, PublishError, Published, ReleaseSpec, Report, Start, planned_calls, publish,
     published_release, remote_preflight, tag_commit,
 };
-pub use target::{BinaryFormat, TARGETS, Target, matrix};
+pub use target::{BinaryFormat, DEFAULT_BIN, TARGETS, Target, matrix};

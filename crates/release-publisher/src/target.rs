@@ -51,6 +51,9 @@ pub struct Target {
     pub runner: &'static str,
 }
 
+/// The binary's name when none is given: the prefix of every artifact.
+pub const DEFAULT_BIN: &str = "kato";
+
 /// The runbook's five targets, in its order.
 pub const TARGETS: [Target; 5] = [
     Target {

@@ -11,7 +11,7 @@ use github_actions::Actions;
 use github_api::{GitHub, Progress, RepoName, SetupError};
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
-    LocalAsset, PublishError, Published, ReleaseSpec, Report, SHA256SUMS, Target,
+    DEFAULT_BIN, LocalAsset, PublishError, Published, ReleaseSpec, Report, SHA256SUMS, Target,
     changelog_section, notes_from_commits, planned_calls, sha256_file, sha256sums,
 };
 use xshell::{Shell, cmd};
@@ -290,9 +290,26 @@ impl Report for Reporter {
     }
 }
 
-/// The command that resumes a publication of the files in `dir`.
-pub fn resume_command(dir: &Utf8Path, repo: &RepoName, commit: &str, extra: &str) -> String {
-    format!("cargo xtask release publish {dir} --repo {repo} --ref {commit}{extra}")
+/// The command that resumes a publication of the files in `dir`: the same project, the
+/// same artifacts (`targets`, none for all five, and `bin`), at the same commit.
+pub fn resume_command(
+    project: &Utf8Path,
+    dir: &Utf8Path,
+    repo: &RepoName,
+    commit: &str,
+    targets: &[String],
+    bin: &str,
+) -> String {
+    let mut command = format!(
+        "cargo xtask release publish {dir} --repo {repo} --ref {commit} --project {project}"
+    );
+    for target in targets {
+        command.push_str(&format!(" --target {target}"));
+    }
+    if bin != DEFAULT_BIN {
+        command.push_str(&format!(" --bin {bin}"));
+    }
+    command
 }
 
 /// The commit `reference` names in the git repository at `dir`, and that repository's
