@@ -111,7 +111,12 @@ fn a_missing_directory_or_a_file_that_is_not_yaml() {
 
 /// A workflow of the repository, parsed.
 fn workflow(name: &str) -> Yaml {
-    let text = std::fs::read_to_string(repo_root().join(".github/workflows").join(name)).unwrap();
+    github_file(&format!("workflows/{name}"))
+}
+
+/// A file of the repository's .github/, parsed.
+fn github_file(relative: &str) -> Yaml {
+    let text = std::fs::read_to_string(repo_root().join(".github").join(relative)).unwrap();
     let mut documents = Yaml::load_from_str(&text).unwrap();
     documents.remove(0)
 }
@@ -126,6 +131,7 @@ fn at(node: &Yaml, path: &[&str]) -> Option<String> {
         Yaml::Value(scalar) => Some(match scalar {
             ScalarOwned::String(text) => text.to_string(),
             ScalarOwned::Boolean(value) => value.to_string(),
+            ScalarOwned::Integer(value) => value.to_string(),
             other => format!("{other:?}"),
         }),
         Yaml::Sequence(items) => Some(
@@ -150,6 +156,29 @@ fn steps(job: &Yaml) -> Vec<String> {
                 .or_else(|| step.as_mapping_get("run"))
                 .and_then(Yaml::as_str)
                 .map(|text| text.split('@').next().unwrap_or_default().to_owned())
+        })
+        .collect()
+}
+
+/// The keys of a mapping, in order.
+fn keys(node: &Yaml) -> Vec<String> {
+    node.as_mapping()
+        .into_iter()
+        .flatten()
+        .map(|(key, _)| key.as_str().unwrap_or("?").to_owned())
+        .collect()
+}
+
+/// A job's steps that use `action` (`owner/name`, any version).
+fn uses<'a>(job: &'a Yaml, action: &str) -> Vec<&'a Yaml> {
+    job.as_mapping_get("steps")
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter(|step| {
+            step.as_mapping_get("uses")
+                .and_then(Yaml::as_str)
+                .is_some_and(|uses| uses.split('@').next() == Some(action))
         })
         .collect()
 }
@@ -287,4 +316,179 @@ fn the_release_jobs_write_only_where_they_must() {
             Some("${{ needs.plan.outputs.commit }}")
         );
     }
+}
+
+#[test]
+fn ci_runs_on_pull_requests_and_pushes_to_main_reading_only() {
+    let ci = workflow("ci.yml");
+    assert_eq!(
+        keys(ci.as_mapping_get("on").unwrap()),
+        ["pull_request", "push"]
+    );
+    assert!(
+        ci.as_mapping_get("on")
+            .unwrap()
+            .as_mapping_get("pull_request")
+            .unwrap()
+            .is_null(),
+        "every pull request, whatever its branches and paths"
+    );
+    assert_eq!(
+        keys(
+            ci.as_mapping_get("on")
+                .unwrap()
+                .as_mapping_get("push")
+                .unwrap()
+        ),
+        ["branches"]
+    );
+    assert_eq!(
+        at(&ci, &["on", "push", "branches"]).as_deref(),
+        Some("main")
+    );
+    assert_eq!(
+        keys(ci.as_mapping_get("permissions").unwrap()),
+        ["contents"]
+    );
+    assert_eq!(
+        at(&ci, &["permissions", "contents"]).as_deref(),
+        Some("read")
+    );
+    let jobs = ci.as_mapping_get("jobs").unwrap();
+    // The names are the status checks `github setup` requires on main.
+    assert_eq!(keys(jobs), ["rust", "gate", "coverage"]);
+    for (id, name) in [
+        ("rust", "Rust checks"),
+        ("gate", "Quality gate"),
+        ("coverage", "Coverage"),
+    ] {
+        assert_eq!(at(jobs, &[id, "name"]).as_deref(), Some(name));
+        assert_eq!(
+            writes(jobs.as_mapping_get(id).unwrap()),
+            Vec::<String>::new(),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn every_ci_job_sets_up_deno_from_dvmrc_and_caches_the_rust_build() {
+    let ci = workflow("ci.yml");
+    for (id, job) in ci.as_mapping_get("jobs").unwrap().as_mapping().unwrap() {
+        let id = id.as_str().unwrap();
+        assert_eq!(uses(job, "Swatinem/rust-cache").len(), 1, "{id}");
+        assert_eq!(uses(job, "denoland/setup-deno").len(), 1, "{id}");
+    }
+    for name in [
+        "ci.yml",
+        "release.yml",
+        "release-manual.yml",
+        "release-on-tag.yml",
+    ] {
+        let workflow = workflow(name);
+        for (id, job) in workflow
+            .as_mapping_get("jobs")
+            .unwrap()
+            .as_mapping()
+            .unwrap()
+        {
+            for step in uses(job, "denoland/setup-deno") {
+                assert_eq!(
+                    keys(step.as_mapping_get("with").unwrap()),
+                    ["deno-version-file"],
+                    "{name}, job {}: the version is .dvmrc's, nowhere else",
+                    id.as_str().unwrap()
+                );
+                assert_eq!(
+                    at(step, &["with", "deno-version-file"]).as_deref(),
+                    Some(".dvmrc")
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn ci_jobs_run_the_rust_checks_the_gate_and_coverage() {
+    let ci = workflow("ci.yml");
+    let jobs = ci.as_mapping_get("jobs").unwrap();
+    let job = |id: &str| jobs.as_mapping_get(id).unwrap();
+    assert_eq!(
+        steps(job("rust"))[3..],
+        [
+            "cargo fmt --all --check",
+            "cargo clippy --workspace --all-targets --locked -- -D warnings",
+            "cargo test --workspace --locked"
+        ]
+    );
+    assert_eq!(steps(job("gate"))[3..], ["cargo xtask ci"]);
+
+    let coverage = job("coverage");
+    let checkout = uses(coverage, "actions/checkout");
+    assert_eq!(checkout.len(), 1);
+    assert_eq!(
+        at(checkout[0], &["with", "fetch-depth"]).as_deref(),
+        Some("0"),
+        "full history"
+    );
+    assert_eq!(
+        steps(coverage)[3..5],
+        [
+            "cargo xtask coverage",
+            "cargo xtask coverage --fail-under 0"
+        ]
+    );
+    let upload = uses(coverage, "actions/upload-artifact");
+    assert_eq!(upload.len(), 1);
+    assert_eq!(
+        at(upload[0], &["if"]).as_deref(),
+        Some("always()"),
+        "also when the gate fails"
+    );
+    assert_eq!(
+        at(upload[0], &["with", "name"]).as_deref(),
+        Some("coverage")
+    );
+    assert_eq!(
+        at(upload[0], &["with", "path"]).as_deref(),
+        Some("target/coverage/")
+    );
+    let codecov = uses(coverage, "codecov/codecov-action");
+    assert_eq!(codecov.len(), 1);
+    assert_eq!(
+        at(codecov[0], &["if"]).as_deref(),
+        Some("env.CODECOV_TOKEN != ''")
+    );
+    assert_eq!(
+        at(coverage, &["env", "CODECOV_TOKEN"]).as_deref(),
+        Some("${{ secrets.CODECOV_TOKEN }}")
+    );
+    assert_eq!(
+        at(codecov[0], &["with", "token"]).as_deref(),
+        Some("${{ env.CODECOV_TOKEN }}")
+    );
+    assert_eq!(
+        at(codecov[0], &["with", "files"]).as_deref(),
+        Some("target/coverage/lcov.info")
+    );
+}
+
+#[test]
+fn dependabot_updates_the_actions_weekly_and_nothing_else() {
+    let dependabot = github_file("dependabot.yml");
+    let updates = dependabot
+        .as_mapping_get("updates")
+        .and_then(Yaml::as_sequence)
+        .unwrap();
+    assert_eq!(updates.len(), 1);
+    let update = &updates[0];
+    assert_eq!(
+        at(update, &["package-ecosystem"]).as_deref(),
+        Some("github-actions")
+    );
+    assert_eq!(at(update, &["directory"]).as_deref(), Some("/"));
+    assert_eq!(
+        at(update, &["schedule", "interval"]).as_deref(),
+        Some("weekly")
+    );
 }
