@@ -492,3 +492,29 @@ fn dependabot_updates_the_actions_weekly_and_nothing_else() {
         Some("weekly")
     );
 }
+
+#[test]
+fn the_readme_verifies_attestations_against_the_workflow_that_signs_them() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let signer = readme
+        .split("--signer-workflow OWNER/REPO/.github/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("README's gh attestation verify names the signer workflow");
+    let attesting: Vec<String> = github_file(signer)
+        .as_mapping_get("jobs")
+        .and_then(Yaml::as_mapping)
+        .unwrap()
+        .iter()
+        .filter(|(_, job)| !uses(job, "actions/attest-build-provenance").is_empty())
+        .map(|(id, _)| id.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(attesting, ["build"], "{signer} signs the attestations");
+    // Both releases run it, so one --signer-workflow covers every release.
+    for caller in ["release-manual.yml", "release-on-tag.yml"] {
+        assert_eq!(
+            at(&workflow(caller), &["jobs", "release", "uses"]),
+            Some(format!("$/.github/{signer}"))
+        );
+    }
+}
