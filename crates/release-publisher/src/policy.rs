@@ -216,6 +216,12 @@ fn value_problem(kind: Kind, value: &str, machine: &BuildMachine) -> Option<Stri
                 .into(),
         );
     }
+    if kind == Kind::Net && value.starts_with(':') {
+        return Some(format!(
+            "a bare port is embedded by deno as 0.0.0.0{value}, 127.0.0.1{value} and \
+             localhost{value}: name the hosts the daemon uses, such as 127.0.0.1{value}"
+        ));
+    }
     // Program names (`git`) are looked up on PATH at run time; anything with a
     // separator is a path.
     let is_path = kind.takes_paths() || (kind == Kind::Run && value.contains(['/', '\\']));
@@ -341,6 +347,22 @@ mod tests {
             ..kato()
         };
         assert!(problems(&detailed)[0].contains("long form"));
+    }
+
+    #[test]
+    fn a_bare_port_is_refused_with_the_hosts_deno_would_grant() {
+        let set = PermissionSet {
+            net: list(&[":7777", "127.0.0.1:7777"]),
+            ..PermissionSet::default()
+        };
+        assert_eq!(
+            problems(&set),
+            [
+                "permissions.default.net \":7777\": a bare port is embedded by deno as \
+              0.0.0.0:7777, 127.0.0.1:7777 and localhost:7777: name the hosts the daemon uses, \
+              such as 127.0.0.1:7777"
+            ]
+        );
     }
 
     #[test]
