@@ -491,13 +491,17 @@ impl GitHub {
     ) -> ApiError {
         // Redacted before it is shortened, so that no part of the token survives a cut.
         let (message, documentation_url) = error_message(&self.token.redact(text), status);
+        let rate_limit = match status {
+            403 | 429 => rate_limit.or_else(|| secondary_rate_limit(&message)),
+            _ => None,
+        };
         ApiError::Status {
             method,
             path: self.token.redact(path),
             status,
             message: self.token.redact(&message),
             documentation_url: documentation_url.map(|url| self.token.redact(&url)),
-            rate_limit: rate_limit.filter(|_| matches!(status, 403 | 429)),
+            rate_limit,
         }
     }
 }
@@ -512,6 +516,19 @@ pub(crate) fn rate_limit_of(headers: &http::HeaderMap) -> Option<Duration> {
         std::time::SystemTime::now(),
     )
 }
+
+/// GitHub's secondary rate limit can come as a 403 without `retry-after` or any
+/// `x-ratelimit-*` header, said only by its message; GitHub asks for at least a minute
+/// then. Without this it would read as a missing permission.
+fn secondary_rate_limit(message: &str) -> Option<Duration> {
+    message
+        .to_ascii_lowercase()
+        .contains("secondary rate limit")
+        .then_some(SECONDARY_RATE_LIMIT_WAIT)
+}
+
+/// The wait after a secondary rate limit that names none.
+const SECONDARY_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 /// An error and its causes on one line, redacted.
 pub(crate) fn flatten(error: &dyn std::error::Error, token: &Token) -> String {
@@ -668,6 +685,52 @@ mod tests {
             "<html>bad gateway</html>"
         );
         assert_eq!(error_message(&"é".repeat(400), 500).0.chars().count(), 153);
+    }
+
+    #[test]
+    fn a_secondary_rate_limit_without_headers_is_still_a_rate_limit() {
+        let github = GitHub::new(Config {
+            token: Token::new("ghp_x", "GITHUB_TOKEN").unwrap(),
+            api_url: "http://127.0.0.1:9".to_owned(),
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+        })
+        .unwrap();
+        let secondary = r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#;
+        let error = github.status_error(Method::Post, "/x", 403, secondary, None);
+        assert!(!error.is_forbidden());
+        assert!(matches!(
+            error,
+            ApiError::Status { rate_limit: Some(wait), .. } if wait == SECONDARY_RATE_LIMIT_WAIT
+        ));
+        // retry-after, when given, is what counts.
+        let error = github.status_error(
+            Method::Post,
+            "/x",
+            403,
+            secondary,
+            Some(Duration::from_secs(3)),
+        );
+        assert!(matches!(
+            error,
+            ApiError::Status { rate_limit: Some(wait), .. } if wait == Duration::from_secs(3)
+        ));
+        // A refusal for want of permission stays one.
+        let refused = r#"{"message":"Resource not accessible by integration"}"#;
+        assert!(
+            github
+                .status_error(Method::Post, "/x", 403, refused, None)
+                .is_forbidden()
+        );
+        // Not a rate limit on any other status.
+        let error = github.status_error(Method::Get, "/x", 500, secondary, None);
+        assert!(matches!(
+            error,
+            ApiError::Status {
+                rate_limit: None,
+                ..
+            }
+        ));
     }
 
     #[test]
