@@ -37,7 +37,16 @@ pub fn bench_publish(sizes: &[u64], json: bool) -> Result<ExitCode> {
         "cargo build --quiet -p fake-github --bin fake-github"
     ))
     .run()?;
-    let server_exe = context::repo_root().join("target/debug/fake-github");
+    // Where cargo put it: CARGO_TARGET_DIR when set (relative to the workspace, where
+    // cargo ran), else the workspace's target/.
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .ok()
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(
+            || context::repo_root().join("target"),
+            |dir| context::repo_root().join(dir),
+        );
+    let server_exe = target_dir.join("debug/fake-github");
     let xtask = std::env::current_exe().context("cannot find the running xtask binary")?;
 
     let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
