@@ -44,9 +44,9 @@ enum Bench {
         json: bool,
     },
     /// `cargo xtask coverage --lcov` against diff-cover (installed pinned into a private
-    /// venv) on inputs from make_patch_repo.py: wall time (median) and peak RSS of both,
-    /// their ratios, and whether their numbers are identical. Exits with 1 when the
-    /// numbers differ.
+    /// venv) on inputs from make_patch_repo.py: wall time (median) and peak RSS of both
+    /// (each side's processes together, git included), their ratios, and whether their
+    /// numbers are identical. Exits with 1 when the numbers differ.
     #[cfg(unix)]
     Coverage {
         /// Sizes to generate, in files (the generator's --files).
@@ -90,8 +90,8 @@ enum Bench {
     },
     /// `cargo xtask release publish` of five artifacts of each size (and SHA256SUMS) to
     /// the local GitHub of the tests, run as a process of its own: wall time, upload
-    /// throughput and the peak RSS of the xtask process. Uploads stream from disk, so
-    /// memory stays flat whatever the size.
+    /// throughput and the peak RSS of the xtask process (with any it starts). Uploads
+    /// stream from disk, so memory stays flat whatever the size.
     #[cfg(unix)]
     Publish {
         /// Artifact sizes to compare, in MB.

@@ -4,78 +4,154 @@ use std::collections::HashMap;
 
 /// Hit counts per line, sorted by line number, one entry per line.
 ///
-/// Counts are kept in 32 bits, with the rare larger count kept exactly beside them:
-/// a 20,000-file report holds about eight million lines, and this halves its memory.
+/// A 20,000-file report holds about eight million lines, so an entry is kept small:
+/// two 16-bit numbers while the file's line numbers fit (nearly every file), two 32-bit
+/// ones otherwise, with the rare count that does not fit kept exactly beside them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lines {
-    entries: Vec<(u32, u32)>,
+    entries: Entries,
     large: Vec<(u32, u64)>,
 }
 
-const LARGE: u32 = u32::MAX;
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Entries {
+    Narrow(Vec<(u16, u16)>),
+    Wide(Vec<(u32, u32)>),
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        Entries::Narrow(Vec::new())
+    }
+}
 
 impl Lines {
     /// Lines from `(line, hits)` pairs sorted by line, each line once.
     pub fn from_sorted(pairs: impl IntoIterator<Item = (u32, u64)>) -> Self {
         let iter = pairs.into_iter();
         let mut lines = Lines {
-            entries: Vec::with_capacity(iter.size_hint().0),
+            entries: Entries::Narrow(Vec::with_capacity(iter.size_hint().0)),
             large: Vec::new(),
         };
         for (line, hits) in iter {
             lines.push(line, hits);
         }
-        lines.entries.shrink_to_fit();
+        lines.shrink();
         lines
     }
 
     fn push(&mut self, line: u32, hits: u64) {
-        debug_assert!(self.entries.last().is_none_or(|&(last, _)| last < line));
-        match u32::try_from(hits) {
-            Ok(small) if small != LARGE => self.entries.push((line, small)),
-            _ => {
-                self.entries.push((line, LARGE));
-                self.large.push((line, hits));
+        debug_assert!(self.is_empty() || self.at(self.len() - 1).0 < line);
+        if let Entries::Narrow(narrow) = &self.entries {
+            if u16::try_from(line).is_err() {
+                let wide = narrow
+                    .iter()
+                    .map(|&(line, hits)| {
+                        let hits = if hits == u16::MAX {
+                            u32::MAX
+                        } else {
+                            u32::from(hits)
+                        };
+                        (u32::from(line), hits)
+                    })
+                    .collect();
+                self.entries = Entries::Wide(wide);
             }
+        }
+        let fits = match &mut self.entries {
+            Entries::Narrow(narrow) => match u16::try_from(hits) {
+                Ok(small) if small != u16::MAX => {
+                    narrow.push((line as u16, small));
+                    true
+                }
+                _ => {
+                    narrow.push((line as u16, u16::MAX));
+                    false
+                }
+            },
+            Entries::Wide(wide) => match u32::try_from(hits) {
+                Ok(small) if small != u32::MAX => {
+                    wide.push((line, small));
+                    true
+                }
+                _ => {
+                    wide.push((line, u32::MAX));
+                    false
+                }
+            },
+        };
+        if !fits {
+            self.large.push((line, hits));
         }
     }
 
-    fn hits_of(&self, line: u32, small: u32) -> u64 {
-        if small != LARGE {
-            return u64::from(small);
+    fn shrink(&mut self) {
+        match &mut self.entries {
+            Entries::Narrow(narrow) => narrow.shrink_to_fit(),
+            Entries::Wide(wide) => wide.shrink_to_fit(),
         }
-        self.large
-            .iter()
-            .find(|&&(l, _)| l == line)
-            .map_or(u64::from(LARGE), |&(_, hits)| hits)
+    }
+
+    /// The line and hit count of entry `index`.
+    fn at(&self, index: usize) -> (u32, u64) {
+        let (line, small) = match &self.entries {
+            Entries::Narrow(narrow) => {
+                let (line, hits) = narrow[index];
+                (
+                    u32::from(line),
+                    (hits != u16::MAX).then_some(u64::from(hits)),
+                )
+            }
+            Entries::Wide(wide) => {
+                let (line, hits) = wide[index];
+                (line, (hits != u32::MAX).then_some(u64::from(hits)))
+            }
+        };
+        let hits = small.unwrap_or_else(|| {
+            self.large
+                .iter()
+                .find(|&&(l, _)| l == line)
+                .map_or(0, |&(_, hits)| hits)
+        });
+        (line, hits)
     }
 
     /// The lines and their hit counts, in line order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
-        self.entries
-            .iter()
-            .map(|&(line, small)| (line, self.hits_of(line, small)))
+        (0..self.len()).map(|index| self.at(index))
     }
 
     /// The hit count of `line`, or `None` when the report has no entry for it.
     pub fn get(&self, line: u32) -> Option<u64> {
-        let index = self.entries.binary_search_by_key(&line, |&(l, _)| l).ok()?;
-        Some(self.hits_of(line, self.entries[index].1))
+        let index = match &self.entries {
+            Entries::Narrow(narrow) => {
+                let line = u16::try_from(line).ok()?;
+                narrow.binary_search_by_key(&line, |&(l, _)| l).ok()?
+            }
+            Entries::Wide(wide) => wide.binary_search_by_key(&line, |&(l, _)| l).ok()?,
+        };
+        Some(self.at(index).1)
     }
 
     /// How many lines have an entry.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        match &self.entries {
+            Entries::Narrow(narrow) => narrow.len(),
+            Entries::Wide(wide) => wide.len(),
+        }
     }
 
     /// Whether no line has an entry.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// How many lines were hit at least once.
     pub fn hit(&self) -> usize {
-        self.entries.iter().filter(|&&(_, hits)| hits > 0).count()
+        match &self.entries {
+            Entries::Narrow(narrow) => narrow.iter().filter(|&&(_, hits)| hits > 0).count(),
+            Entries::Wide(wide) => wide.iter().filter(|&&(_, hits)| hits > 0).count(),
+        }
     }
 
     /// The sum of both, line by line.
@@ -98,7 +174,7 @@ impl Lines {
             };
             merged.push(next.0, next.1);
         }
-        merged.entries.shrink_to_fit();
+        merged.shrink();
         merged
     }
 }
@@ -271,6 +347,30 @@ mod tests {
             l.iter().collect::<Vec<_>>(),
             [(1, 0), (2, big), (3, u64::from(u32::MAX))]
         );
+    }
+
+    #[test]
+    fn counts_and_line_numbers_beyond_16_bits() {
+        let pairs = [
+            (1, 65_535),
+            (2, 65_536),
+            (3, 7),
+            (65_535, 1),
+            (65_536, 0),
+            (1_000_000, u64::from(u32::MAX) + 1),
+        ];
+        // Narrow until the line past 16 bits, wide from then on: the same answers.
+        let l = lines(&pairs);
+        assert_eq!(l.iter().collect::<Vec<_>>(), pairs);
+        assert_eq!(l.get(2), Some(65_536));
+        assert_eq!(l.get(65_536), Some(0));
+        assert_eq!(l.get(1_000_000), Some(u64::from(u32::MAX) + 1));
+        assert_eq!(l.get(4), None);
+        assert_eq!(l.hit(), 5);
+        let narrow = lines(&pairs[..4]);
+        assert_eq!(narrow.get(1), Some(65_535));
+        assert_eq!(narrow.get(70_000), None);
+        assert_eq!(narrow.merge(&lines(&pairs[4..])), l);
     }
 
     #[test]

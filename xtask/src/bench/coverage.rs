@@ -3,6 +3,8 @@
 use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, ExitCode, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -119,8 +121,10 @@ pub fn bench_coverage(
     })
 }
 
-/// Runs `command` to its end; its wall time and the peak resident set size the kernel
-/// recorded for it (the largest of the process and the children it waited for).
+/// Runs `command` to its end; its wall time and the peak resident set size of all its
+/// processes together: the highest sum over the process and its descendants (git
+/// beside xtask, for one), sampled every 5 ms, or the kernel's peak of the largest one
+/// alone when that is higher (a spike between two samples).
 pub(super) fn measure(command: &mut Command) -> Result<Figures> {
     let errors = tempfile::tempfile().context("cannot create a file for stderr")?;
     let started = Instant::now();
@@ -130,11 +134,25 @@ pub(super) fn measure(command: &mut Command) -> Result<Figures> {
         .spawn()
         .with_context(|| format!("cannot start {command:?}"))?;
     let pid = child.id() as libc::pid_t;
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = std::thread::spawn({
+        let done = Arc::clone(&done);
+        move || {
+            let mut peak = 0;
+            while !done.load(Ordering::Relaxed) {
+                peak = peak.max(tree_rss(pid as u32));
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            peak
+        }
+    });
     let mut status = 0;
     // SAFETY: an all-zero rusage is valid, and wait4 only writes into the two locals.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = started.elapsed();
+    done.store(true, Ordering::Relaxed);
+    let sampled = sampler.join().unwrap_or(0);
     ensure!(
         waited == pid,
         "waiting for {command:?} failed: {}",
@@ -147,8 +165,38 @@ pub(super) fn measure(command: &mut Command) -> Result<Figures> {
     // Linux reports ru_maxrss in kilobytes.
     Ok(Figures {
         wall,
-        peak_rss: usage.ru_maxrss as u64 * 1024,
+        peak_rss: sampled.max(usage.ru_maxrss as u64 * 1024),
     })
+}
+
+/// The resident memory of process `pid` and all its descendants now, in bytes (0 for
+/// the ones that are gone).
+fn tree_rss(pid: u32) -> u64 {
+    let page = 4096; // statm counts pages; 4 KiB on the machines this runs on
+    let mut total = 0;
+    let mut pending = vec![pid];
+    while let Some(pid) = pending.pop() {
+        let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).unwrap_or_default();
+        let resident: u64 = statm
+            .split_whitespace()
+            .nth(1)
+            .and_then(|pages| pages.parse().ok())
+            .unwrap_or(0);
+        total += resident * page;
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            pending.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
+        }
+    }
+    total
 }
 
 fn read_all(mut file: File) -> String {
@@ -203,7 +251,8 @@ fn mb(bytes: u64) -> f64 {
 
 fn table(rows: &[Row], runs: u32) -> String {
     let mut text = format!(
-        "patch coverage, cargo xtask coverage --lcov vs diff-cover {} (median of {runs} runs; peak RSS the highest)\n\
+        "patch coverage, cargo xtask coverage --lcov vs diff-cover {} (median of {runs} runs; peak RSS of all \
+         of a side's processes together, the highest run)\n\
          {:>6}  {:>8}  {:>13}  {:>19}  {:>19}  {:>7}  {:>9}  {:>9}\n",
         pytools::DIFF_COVER.version,
         "files",
