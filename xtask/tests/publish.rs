@@ -189,6 +189,10 @@ fn publishes_a_release_with_six_assets_then_refuses_to_touch_it() {
     );
     assert_eq!(run.code, 0, "{}", run.all());
     fixture.assert_published();
+    // Not a terminal: a plain line per upload, no progress bar.
+    assert_contains(&run.stderr, "uploading kato-linux-x86_64 (0.1 MB)\n");
+    assert_contains(&run.stderr, "uploaded kato-linux-x86_64 (0.1 MB in ");
+    assert!(!run.stderr.contains('\r'), "{}", run.stderr);
     let release = fixture.release();
     assert_eq!(release.body.as_deref(), Some("- The first release."));
     assert_eq!(release.name.as_deref(), Some("project v0.1.0"));
@@ -197,6 +201,11 @@ fn publishes_a_release_with_six_assets_then_refuses_to_touch_it() {
         "published v0.1.0 with 6 assets (6 uploaded, 0 there already): https://github.com/acme/kato/releases/tag/v0.1.0",
     );
     let outputs = std::fs::read_to_string(outputs).unwrap();
+    let summary = std::fs::read_to_string(fixture.project.path().join("../summary")).unwrap();
+    assert_contains(&summary, "Published [v0.1.0]");
+    for written in [&outputs, &summary] {
+        assert!(!written.contains("CANARY"), "{written}");
+    }
     assert_contains(
         &outputs,
         "url=https://github.com/acme/kato/releases/tag/v0.1.0\n",
@@ -499,7 +508,9 @@ fn killed_in_the_middle_of_the_third_upload_a_rerun_converges() {
     std::thread::sleep(Duration::from_millis(100));
     child.kill().unwrap(); // SIGKILL
     let output = child.wait_with_output().unwrap();
-    assert!(!String::from_utf8_lossy(&output.stderr).contains(CANARY));
+    for printed in [&output.stdout, &output.stderr] {
+        assert!(!String::from_utf8_lossy(printed).contains("CANARY"));
+    }
     // The server sees the body end early: the asset holds its name, as on GitHub.
     let deadline = Instant::now() + Duration::from_secs(10);
     while fixture
