@@ -29,9 +29,14 @@ impl BuildMachine {
         if let Some(dir) = self.homes.iter().find(|dir| is_within(dir, &path)) {
             return Some(format!("it is in the build user's home {dir}"));
         }
+        // macOS and Windows file systems ignore case: C:\users\me is C:\Users\me.
+        let folded = path.to_ascii_lowercase();
         HOME_PARENTS
             .iter()
-            .find(|parent| is_within(Utf8Path::new(parent), &path) && path.len() > parent.len())
+            .find(|parent| {
+                let parent = parent.to_ascii_lowercase();
+                is_within(Utf8Path::new(&parent), &folded) && folded.len() > parent.len()
+            })
             .or(is_within(Utf8Path::new(ROOT_HOME), &path).then_some(&ROOT_HOME))
             .map(|root| {
                 format!(
@@ -77,6 +82,14 @@ mod tests {
                 .claims("/home/runner/work/kato/data")
                 .unwrap()
                 .contains("under /home")
+        );
+        for other_case in ["c:\\users\\me\\kato", "C:/USERS/me", "/users/me/.kato"] {
+            assert!(machine.claims(other_case).is_some(), "{other_case}");
+        }
+        assert_eq!(
+            machine.claims("/Users"),
+            None,
+            "the parent itself is no one's home"
         );
         assert!(machine.claims("C:\\Users\\me\\kato").is_some());
         assert_eq!(machine.claims("/home"), None);
