@@ -421,6 +421,29 @@ fn every_fault_until_the_budget_runs_out_leaves_a_draft_that_a_rerun_publishes()
 }
 
 #[test]
+fn an_asset_whose_digest_is_not_the_files_stops_publication() {
+    let fixture = fixture();
+    fixture
+        .server
+        .state()
+        .add_fault(Fault::on_upload("kato-linux-aarch64").corrupt());
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(&run.stderr, "the draft's assets are not the files released");
+    assert_contains(&run.stderr, "kato-linux-aarch64");
+    assert_contains(&run.stderr, "The release is still a draft");
+    assert!(fixture.release().draft);
+    // The rerun replaces the asset that holds other bytes, then publishes.
+    let rerun = fixture.resume(&run);
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    assert_contains(
+        &rerun.stderr,
+        "deleting the asset kato-linux-aarch64: it holds other bytes",
+    );
+    fixture.assert_published();
+}
+
+#[test]
 fn uploads_on_the_api_host_as_on_github_enterprise() {
     let fixture = fixture_on(Access::ContentsWrite, 64 * 1024, UploadHost::SameAsApi);
     let run = fixture.publish(&[]);

@@ -362,6 +362,9 @@ pub struct Fault {
     pub drop_after: Option<u64>,
     /// Uploads only: match uploads of this asset name (`*` for any upload).
     pub upload_name: Option<String>,
+    /// Uploads only: store the body with its first byte changed, as a corrupting proxy
+    /// would, and answer as usual: the asset's digest is then not the file's.
+    pub corrupt: bool,
 }
 
 impl Fault {
@@ -416,6 +419,13 @@ impl Fault {
     /// Waits `delay` before answering as the endpoint would: a slow response.
     pub fn slow(mut self, delay: Duration) -> Self {
         self.delay = delay;
+        self.status = 0;
+        self
+    }
+
+    /// Stores an upload with its first byte changed (see [`Fault::corrupt`]).
+    pub fn corrupt(mut self) -> Self {
+        self.corrupt = true;
         self.status = 0;
         self
     }

@@ -150,7 +150,13 @@ pub async fn serve(
                 return Err(Hangup("dropped mid-upload, as asked"));
             }
         }
-        hasher.update(&data);
+        if size == 0 && !data.is_empty() && fault.as_ref().is_some_and(|fault| fault.corrupt) {
+            let mut changed = data.to_vec();
+            changed[0] ^= 0xff;
+            hasher.update(&changed);
+        } else {
+            hasher.update(&data);
+        }
         size += data.len() as u64;
         let throttle = lock().upload_throttle;
         if let Some(rate) = throttle.filter(|rate| *rate > 0) {
