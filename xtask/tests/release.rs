@@ -168,6 +168,23 @@ fn versions_that_do_not_match_or_parse_are_refused() {
     );
     assert_contains(&run.stderr, "such as 0.1.0");
     assert!(!out.exists());
+
+    // A build takes deno.json's version: one that is not a release version is named
+    // with why.
+    let config = project.read("deno.json").replace("\"0.1.0\"", "\"v0.1.0\"");
+    project.write("deno.json", &config);
+    let run = xtask(&["release", "build", "--out-dir", out.as_str()])
+        .project(&project)
+        .run();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        &format!(
+            "the version \"v0.1.0\" in {} is not a release version: drop the leading \"v\"",
+            project.path().join("deno.json")
+        ),
+    );
+    assert!(!out.exists());
 }
 
 #[test]

@@ -21,5 +21,5 @@ pub use bump::{Bump, BumpError, read_version, set_version};
 pub use git::{MainHead, Repository};
 pub use preflight::{PreflightProblem, ReleaseFacts, TagFacts};
 pub use version::{
-    ACCEPTED_FORM, VersionError, check_declared, check_tag, parse_version, tag_name,
+    ACCEPTED_FORM, VersionError, check_declared, check_tag, parse_declared, parse_version, tag_name,
 };

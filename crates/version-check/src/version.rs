@@ -159,7 +159,9 @@ pub fn check_tag(
     Ok(declared)
 }
 
-fn parse_declared(declared: Option<&str>, config: &Utf8Path) -> Result<Version, VersionError> {
+/// The version declared in `config` (its `version` field, if any), which must be an
+/// exact release version: missing or not one, an error naming the file and why.
+pub fn parse_declared(declared: Option<&str>, config: &Utf8Path) -> Result<Version, VersionError> {
     let declared = declared.ok_or_else(|| VersionError::Missing {
         config: config.to_owned(),
     })?;

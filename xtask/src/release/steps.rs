@@ -35,19 +35,8 @@ pub fn check_version(project: &DenoProject, version: &Version) -> Result<()> {
 
 /// The version in deno.json(c), for a build without a requested version.
 pub fn declared_version(project: &DenoProject) -> Result<Version> {
-    let config = project.config_path();
-    let declared = project.config().version.as_deref().ok_or_else(|| {
-        version_error(VersionError::Missing {
-            config: config.to_owned(),
-        })
-    })?;
-    version_check::parse_version(declared).map_err(|_| {
-        version_error(VersionError::DeclaredInvalid {
-            config: config.to_owned(),
-            declared: declared.to_owned(),
-            reason: "not exact semver".into(),
-        })
-    })
+    version_check::parse_declared(project.config().version.as_deref(), project.config_path())
+        .map_err(version_error)
 }
 
 fn version_error(error: VersionError) -> anyhow::Error {
