@@ -231,6 +231,48 @@ fn an_lcov_file_on_any_repository() {
 }
 
 #[test]
+fn the_gate_from_the_environment_and_a_report_made_on_another_machine() {
+    let f = fixture();
+    // XTASK_COVERAGE_FAIL_UNDER sets the gate; --fail-under overrides it.
+    let out = out_dir(&f.project);
+    let args = ["coverage", "--lcov", f.lcov.as_str(), "--base", "main"];
+    let with_gate = |gate: &str, extra: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--out", out.as_str()]);
+        all.extend_from_slice(extra);
+        xtask(&all)
+            .env("XTASK_COVERAGE_FAIL_UNDER", gate)
+            .current_dir(f.project.path())
+            .run()
+    };
+    assert_eq!(with_gate("80", &[]).code, 0);
+    assert_eq!(with_gate("81", &[]).code, 1);
+    assert_eq!(with_gate("81", &["--fail-under", "80"]).code, 0);
+
+    // The same report as a CI runner wrote it, read with --path-prefix.
+    let runner = "/home/runner/work/kato/kato";
+    let moved = std::fs::read_to_string(&f.lcov)
+        .unwrap()
+        .replace(f.project.path().as_str(), runner);
+    let moved_lcov = f.project.path().parent().unwrap().join("runner.lcov");
+    std::fs::write(&moved_lcov, moved).unwrap();
+    let read = |extra: &[&str]| {
+        let mut all = vec!["coverage", "--lcov", moved_lcov.as_str(), "--base", "main"];
+        all.extend_from_slice(&["--json", "--out", out.as_str()]);
+        all.extend_from_slice(extra);
+        xtask(&all).current_dir(f.project.path()).run()
+    };
+    let remapped = json(&read(&["--path-prefix", &format!("{runner}=.")]));
+    assert_eq!(remapped["total_num_lines"], 10);
+    assert_eq!(remapped["total_num_violations"], 2);
+    // Without it, the report's file is outside the repository: left out and counted.
+    let unmapped = read(&[]);
+    let unmapped = json(&unmapped);
+    assert_eq!(unmapped["total_num_lines"], 0);
+    assert_eq!(unmapped["files_outside_repository"], 1);
+}
+
+#[test]
 fn the_base_defaults_to_origin_main_then_main_and_github_base_ref() {
     let f = fixture();
     let run = f.coverage(&["--json"]);
