@@ -270,6 +270,11 @@ fn the_gate_from_the_environment_and_a_report_made_on_another_machine() {
     let unmapped = json(&unmapped);
     assert_eq!(unmapped["total_num_lines"], 0);
     assert_eq!(unmapped["files_outside_repository"], 1);
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("Files of the coverage report outside the repository, left out: 1."),
+        "{summary}"
+    );
 }
 
 #[test]

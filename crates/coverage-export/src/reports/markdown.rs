@@ -67,6 +67,13 @@ pub fn markdown_summary(report: &Report) -> String {
             patch.files_not_in_report.len()
         );
     }
+    if !report.outside.is_empty() {
+        let _ = writeln!(
+            md,
+            "Files of the coverage report outside the repository, left out: {}.\n",
+            report.outside.len()
+        );
+    }
     let overall = report.overall;
     let _ = writeln!(
         md,
