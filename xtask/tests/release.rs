@@ -237,31 +237,28 @@ fn with_policy(project: &Project, set: Value) {
 }
 
 #[test]
-fn a_policy_with_a_relative_path_is_refused() {
-    let project = repository();
-    with_policy(
-        &project,
-        serde_json::json!({ "read": ["/etc/kato"], "write": ["./data"] }),
-    );
-    assert_refused(
-        &project,
-        &[],
-        1,
-        "permissions.default.write \"./data\": a relative path is resolved against the build \
-         machine's directory",
-    );
-}
-
-#[test]
-fn a_policy_granting_everything_is_refused() {
-    let project = repository();
-    with_policy(&project, serde_json::json!({ "all": true }));
-    assert_refused(
-        &project,
-        &[],
-        1,
-        "permissions.default.all: grants every permission, as -A does",
-    );
+fn policies_that_would_grant_what_was_not_declared_are_refused() {
+    for (set, message) in [
+        (
+            serde_json::json!({ "read": ["/etc/kato"], "write": ["./data"] }),
+            "permissions.default.write \"./data\": a relative path is resolved against the build \
+             machine's directory",
+        ),
+        (
+            serde_json::json!({ "all": true }),
+            "permissions.default.all: grants every permission, as -A does",
+        ),
+        (
+            // deno would embed three hosts for it: the binary would not be what was declared.
+            serde_json::json!({ "read": ["/etc/kato"], "net": [":7777"] }),
+            "permissions.default.net \":7777\": a bare port is embedded by deno as 0.0.0.0:7777, \
+             127.0.0.1:7777 and localhost:7777",
+        ),
+    ] {
+        let project = repository();
+        with_policy(&project, set);
+        assert_refused(&project, &[], 1, message);
+    }
 }
 
 #[test]
@@ -455,23 +452,6 @@ fn files_in(dir: &Utf8Path) -> Vec<String> {
         .collect();
     files.sort();
     files
-}
-
-#[test]
-fn a_policy_with_a_bare_port_is_refused() {
-    // deno would embed three hosts for it: the binary would not be what was declared.
-    let project = repository();
-    with_policy(
-        &project,
-        serde_json::json!({ "read": ["/etc/kato"], "net": [":7777"] }),
-    );
-    assert_refused(
-        &project,
-        &[],
-        1,
-        "permissions.default.net \":7777\": a bare port is embedded by deno as 0.0.0.0:7777, \
-         127.0.0.1:7777 and localhost:7777",
-    );
 }
 
 #[test]

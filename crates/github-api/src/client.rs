@@ -687,15 +687,20 @@ mod tests {
         assert_eq!(error_message(&"é".repeat(400), 500).0.chars().count(), 153);
     }
 
-    #[test]
-    fn a_secondary_rate_limit_without_headers_is_still_a_rate_limit() {
-        let github = GitHub::new(Config {
-            token: Token::new("ghp_x", "GITHUB_TOKEN").unwrap(),
+    /// A client of `token` for an API base nothing listens on.
+    fn offline_client(token: &str) -> GitHub {
+        GitHub::new(Config {
+            token: Token::new(token, "GITHUB_TOKEN").unwrap(),
             api_url: "http://127.0.0.1:9".to_owned(),
             timeout: Duration::from_secs(1),
             retry: RetryPolicy::default(),
         })
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn a_secondary_rate_limit_without_headers_is_still_a_rate_limit() {
+        let github = offline_client("ghp_x");
         let secondary = r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#;
         let error = github.status_error(Method::Post, "/x", 403, secondary, None);
         assert!(!error.is_forbidden());
@@ -750,13 +755,7 @@ mod tests {
 
     #[test]
     fn client_debug_hides_the_token() {
-        let github = GitHub::new(Config {
-            token: Token::new("ghp_hidden_value", "GITHUB_TOKEN").unwrap(),
-            api_url: "http://127.0.0.1:9".to_owned(),
-            timeout: Duration::from_secs(1),
-            retry: RetryPolicy::default(),
-        })
-        .unwrap();
+        let github = offline_client("ghp_hidden_value");
         let debug = format!("{github:?}");
         assert!(!debug.contains("ghp_hidden_value"), "{debug}");
         assert!(debug.contains("http://127.0.0.1:9"), "{debug}");
