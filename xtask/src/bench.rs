@@ -15,7 +15,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::json;
 use xshell::{Cmd, Shell, cmd};
 
-use crate::context;
+use crate::context::{self, AppArgs, ProjectArgs};
 use crate::output::Stream;
 
 /// Time xtask side by side with what it replaces, in one run.
@@ -36,6 +36,8 @@ enum Bench {
     /// Also times `cargo xtask --help`, the fixed cost of every task, and the xtask
     /// binary's share of it.
     Ci {
+        #[command(flatten)]
+        project: ProjectArgs,
         /// Timed runs of each side per scenario (after one untimed warm-up of each).
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
         runs: u32,
@@ -74,6 +76,8 @@ enum Bench {
     /// type-checks). Offline, pass --denort-dir (see `release --help`); without it deno
     /// downloads the base runtimes.
     Release {
+        #[command(flatten)]
+        app: AppArgs,
         /// Timed builds of each side (after one untimed warm-up).
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
         runs: u32,
@@ -90,22 +94,32 @@ enum Bench {
     },
     /// `cargo xtask release publish` of five artifacts of each size (and SHA256SUMS) to
     /// the local GitHub of the tests, run as a process of its own: wall time, upload
-    /// throughput and the peak RSS of the xtask process (with any it starts). Uploads
-    /// stream from disk, so memory stays flat whatever the size.
+    /// throughput and the peak RSS of the xtask process (with any it starts). The
+    /// artifacts are a small project's, compiled once (`release build`) and padded to
+    /// each size; the audit and the uploads stream from disk, so memory stays flat
+    /// whatever the size.
     #[cfg(unix)]
     Publish {
-        /// Artifact sizes to compare, in MB.
-        #[arg(long = "sizes", value_name = "MB", value_delimiter = ',', default_values_t = [10, 100])]
+        /// Artifact sizes to compare, in MB (each at least an artifact's compiled size,
+        /// about 100 MB).
+        #[arg(long = "sizes", value_name = "MB", value_delimiter = ',', default_values_t = [100, 500])]
         sizes: Vec<u64>,
+        /// Base runtimes to compile with (see `release --help`).
+        #[arg(long, value_name = "DIR")]
+        denort_dir: Option<Utf8PathBuf>,
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
     },
 }
 
-pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
+pub fn run(args: &Args) -> Result<ExitCode> {
     match &args.bench {
-        Bench::Ci { runs, json } => bench_ci(project, *runs, *json),
+        Bench::Ci {
+            project,
+            runs,
+            json,
+        } => bench_ci(project, *runs, *json),
         #[cfg(unix)]
         Bench::Coverage {
             sizes,
@@ -114,13 +128,18 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
             json,
         } => coverage::bench_coverage(sizes, *runs, generator.as_deref(), *json),
         Bench::Release {
+            app,
             runs,
             denort_dir,
             jobs,
             json,
-        } => release::bench_release(project, *runs, denort_dir.as_deref(), *jobs, *json),
+        } => release::bench_release(app, *runs, denort_dir.as_deref(), *jobs, *json),
         #[cfg(unix)]
-        Bench::Publish { sizes, json } => publish::bench_publish(sizes, *json),
+        Bench::Publish {
+            sizes,
+            denort_dir,
+            json,
+        } => publish::bench_publish(sizes, denort_dir.as_deref(), *json),
     }
 }
 
@@ -131,8 +150,8 @@ struct Comparison {
     deno_task: Duration,
 }
 
-fn bench_ci(project: Option<&Utf8Path>, runs: u32, json: bool) -> Result<ExitCode> {
-    let project = context::open_project(project)?;
+fn bench_ci(project: &ProjectArgs, runs: u32, json: bool) -> Result<ExitCode> {
+    let project = project.open()?;
     let deno = context::deno()?;
     let dir = project.dir();
     let sides = Sides::new(dir, deno.path())?;

@@ -8,25 +8,29 @@ use github_actions::Actions;
 use semver::Version;
 use version_check::{Bump, read_version, set_version};
 
-use crate::context;
+use crate::context::AppArgs;
 use crate::output::Stream;
 
-/// Write a new version into the project's deno.json(c).
+/// Write a new version into the app's deno.json(c) (the project's, unless --app or the
+/// project's xtask.app names a monorepo's app).
 ///
 /// Only the version's value changes: comments, key order, indentation and trailing
 /// commas stay as they are. A file without a version gets one after "name". Versions
 /// only go up. Inside GitHub Actions the new version is the step output `version`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    app: AppArgs,
+
     /// `major`, `minor`, `patch`, or an exact version such as 0.2.0 (no leading v).
     #[arg(value_name = "VERSION|major|minor|patch")]
     to: String,
 }
 
-pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
+pub fn run(args: &Args) -> Result<ExitCode> {
     let bump: Bump = args.to.parse()?;
-    let project = context::open_project(project)?;
-    let path = project.config_path();
+    let app = args.app.open()?;
+    let path = app.config_path();
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
     let current = current_version(&text, path)?;
     let next = bump

@@ -11,16 +11,17 @@ use coverage_export::{
     Analysis, Inputs, PrefixRemap, Repository, Scope, analyze, line_ranges, stage_coverage_files,
     write_outputs,
 };
-use deno_runner::{DenoProject, Invocation, TestOptions};
+use deno_runner::{DenoProject, Invocation, coverage_gates};
 use github_actions::{Actions, Annotation, Level};
 
-use crate::context::{self, absolute, current_dir};
+use crate::context::{self, ProjectArgs, absolute, current_dir};
 use crate::output::Stream;
 
 /// Measure patch coverage (the changed lines) and gate on it; report overall coverage.
 ///
-/// Without --lcov: runs `deno test --frozen --coverage` on the project and exports lcov
-/// with `deno coverage --lcov`. With --lcov: uses that file, on any git repository.
+/// Without --lcov: runs the test gates of `cargo xtask ci` (the project's tasks.ci, else
+/// `deno test --frozen`) exactly, each with --coverage, and exports lcov with `deno
+/// coverage --lcov`. With --lcov: uses that file, on any git repository.
 ///
 /// Changed lines are those of `BASE...HEAD` (from the merge-base of the base and HEAD)
 /// plus staged and unstaged changes, as diff-cover counts them. A changed line counts when
@@ -37,8 +38,11 @@ use crate::output::Stream;
 /// Exit status: 0 gate passed, 1 gate failed (or the tests failed), 2 bad input.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    project: ProjectArgs,
+
     /// An existing lcov file: compute from it instead of running the tests.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "project")]
     lcov: Option<Utf8PathBuf>,
 
     /// The base ref. Default: origin/$GITHUB_BASE_REF in a pull request workflow, else
@@ -90,12 +94,12 @@ fn parse_percent(text: &str) -> Result<f64, String> {
     }
 }
 
-pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
+pub fn run(args: &Args) -> Result<ExitCode> {
     let stream = Stream::beside_json(args.json);
     let out = absolute(&args.out)?;
     let project = match args.lcov {
         Some(_) => None,
-        None => Some(context::open_project(project)?),
+        None => Some(args.project.open()?),
     };
     let repo = open_repo(args.repo.as_deref(), project.as_ref())?;
     // Checked before the tests run: a bad base should not cost a test run to find out.
@@ -149,36 +153,41 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     })
 }
 
-/// `deno test --coverage`, then `deno coverage --lcov`. `None` when the tests failed.
+/// The test gates with coverage, then `deno coverage --lcov` of their profiles. `None`
+/// when the tests failed.
 fn run_tests_with_coverage(
     project: &DenoProject,
     out: &Utf8Path,
     stream: Stream,
 ) -> Result<Option<Utf8PathBuf>> {
     let deno = context::deno()?;
-    let profile = out.join("deno-profile");
-    if profile.exists() {
-        std::fs::remove_dir_all(&profile).with_context(|| format!("cannot clear {profile}"))?;
+    let profiles = out.join("deno-profile");
+    if profiles.exists() {
+        std::fs::remove_dir_all(&profiles).with_context(|| format!("cannot clear {profiles}"))?;
     }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {out}"))?;
-    let test = Invocation::test(
-        project.dir(),
-        &TestOptions {
-            frozen: true,
-            parallel: true,
-            coverage_dir: Some(profile.clone()),
-            ..TestOptions::default()
-        },
-    );
-    eprintln!("running {}", test);
-    let tested = deno.run(&test)?;
-    if !tested.success() {
-        stream.write(&tested.output);
-        eprintln!("error: the tests failed, so coverage was not measured");
-        return Ok(None);
+    let gates = coverage_gates(project, &profiles)?;
+    if gates.is_empty() {
+        bail!(
+            "the gate of {} has no deno test command, so there is no coverage to measure",
+            project.config_path()
+        );
+    }
+    for (gate, _) in &gates {
+        eprintln!("running {}: {}", gate.name, gate.command);
+        let tested = deno.run(&gate.invocation)?;
+        if !tested.success() {
+            stream.write(&tested.output);
+            eprintln!(
+                "error: the tests failed, so coverage was not measured (the {} gate: `{}`)",
+                gate.name, gate.command
+            );
+            return Ok(None);
+        }
     }
     let lcov = out.join("deno.lcov");
-    let export = Invocation::coverage_lcov(project.dir(), &profile, &lcov);
+    let dirs: Vec<Utf8PathBuf> = gates.into_iter().map(|(_, dir)| dir).collect();
+    let export = Invocation::coverage_lcov(project.dir(), &dirs, &lcov);
     let exported = deno.run(&export)?;
     if !exported.success() {
         bail!("`{}` failed:\n{}", export, exported.output);

@@ -16,7 +16,6 @@ mod workflows;
 
 use std::process::ExitCode;
 
-use camino::Utf8PathBuf;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use github_actions::{Actions, Annotation, Level};
 
@@ -24,8 +23,9 @@ use crate::output::Stream;
 
 /// kato's CI/CD tasks, run the same way on a laptop and in GitHub Actions.
 ///
-/// Tasks run on the Deno project in examples/kato unless --project names another.
-/// deno is the version pinned in .dvmrc: taken from $DENO, from PATH when it is that
+/// Tasks run on the Deno project that --project names, else $XTASK_PROJECT, else the
+/// nearest deno.json(c) from the current directory up to its git repository's root,
+/// else examples/kato; the first line on stderr names it. deno is the version pinned in .dvmrc: taken from $DENO, from PATH when it is that
 /// version, or provisioned once through npm into a cache ($XTASK_CACHE_DIR, else the
 /// user cache directory).
 ///
@@ -34,10 +34,6 @@ use crate::output::Stream;
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
 pub(crate) struct Cli {
-    /// The Deno project directory (holding deno.json or deno.jsonc).
-    #[arg(long, global = true, value_name = "DIR", env = "XTASK_PROJECT")]
-    project: Option<Utf8PathBuf>,
-
     #[command(subcommand)]
     task: Task,
 }
@@ -59,15 +55,15 @@ fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let result = match &cli.task {
-        Task::Ci(args) => ci::run(cli.project.as_deref(), args),
-        Task::Coverage(args) => coverage::run(cli.project.as_deref(), args),
-        Task::Release(args) => release::run(cli.project.as_deref(), args),
-        Task::Bump(args) => bump::run(cli.project.as_deref(), args),
-        Task::VerifyTag(args) => verify_tag::run(cli.project.as_deref(), args),
+        Task::Ci(args) => ci::run(args),
+        Task::Coverage(args) => coverage::run(args),
+        Task::Release(args) => release::run(args),
+        Task::Bump(args) => bump::run(args),
+        Task::VerifyTag(args) => verify_tag::run(args),
         Task::Workflows(args) => workflows::run(args),
-        Task::Outdated(args) => outdated::run(cli.project.as_deref(), args),
+        Task::Outdated(args) => outdated::run(args),
         Task::Github(args) => github::run(args),
-        Task::Bench(args) => bench::run(cli.project.as_deref(), args),
+        Task::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,

@@ -4,10 +4,9 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use camino::Utf8Path;
 use deno_runner::Invocation;
 
-use crate::context;
+use crate::context::{self, ProjectArgs};
 
 /// List the project's dependencies that have newer versions (`deno outdated`).
 ///
@@ -18,6 +17,9 @@ use crate::context;
 /// The output is deno's own; the exit status is deno's.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    project: ProjectArgs,
+
     /// Update the dependencies in deno.json and deno.lock (`deno outdated --update`).
     #[arg(long)]
     update: bool,
@@ -51,8 +53,8 @@ impl Args {
     }
 }
 
-pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
-    let project = context::open_project(project)?;
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let project = args.project.open()?;
     let deno = context::deno()?;
     let invocation = Invocation::outdated(project.dir(), &args.deno_args());
     eprintln!("running {invocation} in {}", project.dir());

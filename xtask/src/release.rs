@@ -10,11 +10,12 @@ use std::time::Instant;
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::builder::PossibleValuesParser;
+use deno_runner::App;
 use github_api::RepoName;
-use release_publisher::{DEFAULT_BIN, TARGETS};
+use release_publisher::{DEFAULT_BIN, TARGETS, Target};
 use version_check::{parse_version, tag_name};
 
-use crate::context;
+use crate::context::{self, AppArgs};
 
 /// Release the project's binaries: preflight, the ci gate, `deno compile` for every
 /// target with the permissions of the release policy, SHA256SUMS, an audit of each
@@ -39,8 +40,13 @@ use crate::context;
 /// checked out; a tag v<VERSION> at another commit; a release policy that grants
 /// everything or would bake the build machine into the binary.
 ///
-/// The release policy is the permission set --permission-set (default: "default") of
-/// deno.json(c). The compile flags are derived from it explicitly (--allow-read=... per
+/// In a monorepo the release is that of an app (--app apps/daemon, or the project's
+/// xtask.app): its deno.json(c) holds the version, the entry point and the binary's
+/// name; the ci gate, the lockfile and git are the project's.
+///
+/// The release policy is the permission set --permission-set (default: the app's
+/// xtask.release.permissions, else "default") of the app's deno.json(c), else of the
+/// project's. The compile flags are derived from it explicitly (--allow-read=... per
 /// kind, --no-prompt), never -A.
 ///
 /// Artifacts go to target/dist/<VERSION>/ in this workspace unless --out-dir names
@@ -94,8 +100,10 @@ enum Step {
     /// `dir`.
     Build(BuildArgs),
     /// Publish the artifacts in DIR (or below it, as actions/download-artifact lays
-    /// them out) as the GitHub release of deno.json(c)'s version: SHA256SUMS is written
-    /// beside them, then the tag, the draft, the uploads, their verification and
+    /// them out) as the GitHub release of deno.json(c)'s version: each is audited first,
+    /// as `release build` audits (its target's format, exactly the policy's
+    /// permissions), and any refusal stops everything before GitHub is asked anything;
+    /// SHA256SUMS is written beside them, then the tag, the draft, the uploads, their verification and
     /// publication, as `release` does. A rerun resumes the draft.
     ///
     /// Exit status: 0 published; 1 failed after changing something (the draft stays,
@@ -111,6 +119,9 @@ struct PublishArgs {
     #[arg(value_name = "DIR")]
     dir: Utf8PathBuf,
 
+    #[command(flatten)]
+    app: AppArgs,
+
     /// The commit to tag and release: a branch, tag or commit.
     #[arg(long = "ref", value_name = "REF", default_value = "HEAD")]
     reference: String,
@@ -120,26 +131,17 @@ struct PublishArgs {
     #[arg(long, value_name = "OWNER/NAME")]
     repo: Option<String>,
 
-    /// A target whose artifact is published; repeat for several. Default: all five.
-    #[arg(
-        long = "target",
-        value_name = "TRIPLE",
-        value_parser = PossibleValuesParser::new(TARGETS.iter().map(|t| t.triple))
-    )]
-    targets: Vec<String>,
-
-    /// The binary's name, the prefix of every artifact.
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_BIN, value_parser = parse_bin)]
-    bin: String,
+    #[command(flatten)]
+    targets: TargetArgs,
 
     /// Print the calls publishing would make, and make none.
     #[arg(long)]
     dry_run: bool,
 }
 
-/// What selects and names the artifacts.
+/// Which artifacts: the targets and the binary's name.
 #[derive(Debug, Clone, clap::Args)]
-pub struct TargetArgs {
+pub struct Selection {
     /// A target triple to release; repeat for several. Default: all five.
     #[arg(
         long = "target",
@@ -148,17 +150,55 @@ pub struct TargetArgs {
     )]
     targets: Vec<String>,
 
-    /// The binary's name, the prefix of every artifact (kato-linux-x86_64).
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_BIN, value_parser = parse_bin)]
-    bin: String,
+    /// The binary's name, the prefix of every artifact (kato-linux-x86_64). Default: the
+    /// app's xtask.bin, else kato.
+    #[arg(long, value_name = "NAME", value_parser = parse_bin)]
+    bin: Option<String>,
+}
 
-    /// The permission set of deno.json(c) that is the release policy.
-    #[arg(long, value_name = "NAME", default_value = "default")]
-    permission_set: String,
+impl Selection {
+    /// The targets selected, in the runbook's order.
+    pub fn targets(&self) -> Vec<&'static Target> {
+        TARGETS
+            .iter()
+            .filter(|t| self.targets.is_empty() || self.targets.iter().any(|n| n == t.triple))
+            .collect()
+    }
+
+    /// The triples as given (none: all five).
+    pub fn triples(&self) -> &[String] {
+        &self.targets
+    }
+
+    /// The binary's name: `--bin`, else the app's `xtask.bin`, else kato.
+    pub fn bin(&self, app: &App) -> Result<String> {
+        match (&self.bin, app.xtask().bin) {
+            (Some(bin), _) => Ok(bin.clone()),
+            (None, Some(bin)) => parse_bin(&bin).map_err(|why| {
+                anyhow::anyhow!("xtask.bin {bin:?} in {}: {why}", app.config_path())
+            }),
+            (None, None) => Ok(DEFAULT_BIN.to_owned()),
+        }
+    }
+}
+
+/// What selects and names the artifacts, and the policy they are compiled with.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TargetArgs {
+    #[command(flatten)]
+    selection: Selection,
+
+    /// The permission set of the app's deno.json(c) (else the project's) that is the
+    /// release policy. Default: the app's xtask.release.permissions, else "default".
+    #[arg(long, value_name = "NAME")]
+    permission_set: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
 struct PlanArgs {
+    #[command(flatten)]
+    app: AppArgs,
+
     #[command(flatten)]
     targets: TargetArgs,
 
@@ -200,6 +240,9 @@ struct PlanArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct BuildArgs {
     #[command(flatten)]
+    app: AppArgs,
+
+    #[command(flatten)]
     targets: TargetArgs,
 
     /// Where the artifacts and SHA256SUMS go. Default: target/dist/<VERSION>/ in this
@@ -218,27 +261,28 @@ pub struct BuildArgs {
     jobs: Option<u32>,
 }
 
-pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
+pub fn run(args: &Args) -> Result<ExitCode> {
     match &args.step {
-        Some(Step::Plan(plan)) => plan_matrix(project, plan),
-        Some(Step::Build(build)) => build_targets(project, build),
-        Some(Step::Publish(publish)) => publish_dir(project, publish),
-        None => release(project, args),
+        Some(Step::Plan(plan)) => plan_matrix(plan),
+        Some(Step::Build(build)) => build_targets(build),
+        Some(Step::Publish(publish)) => publish_dir(publish),
+        None => release(args),
     }
 }
 
 /// `release <VERSION> [--dry-run]`.
-fn release(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
+fn release(args: &Args) -> Result<ExitCode> {
     let started = Instant::now();
     let input = args.version.as_deref().unwrap_or_default();
     let version = parse_version(input)?;
-    let project = context::open_project(project)?;
-    steps::check_version(&project, &version)?;
-    let machine = steps::build_machine(&project)?;
-    let policy = steps::policy(&project, &args.build.targets.permission_set, &machine)?;
+    let build = &args.build;
+    let app = build.app.open()?;
+    steps::check_version(&app, &version)?;
+    let machine = steps::build_machine(&app)?;
+    let policy = steps::policy(&app, build.targets.permission_set.as_deref(), &machine)?;
     let tag = tag_name(&version);
-    let commit = steps::preflight(&project, &args.reference, &args.main_branch, &tag)?;
-    let repo = repository(args.repo.as_deref(), project.dir(), args.dry_run)?;
+    let commit = steps::preflight(app.root(), &args.reference, &args.main_branch, &tag)?;
+    let repo = repository(args.repo.as_deref(), app.dir(), args.dry_run)?;
     let github = if args.dry_run {
         None
     } else {
@@ -247,26 +291,27 @@ fn release(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         Some(github)
     };
     let deno = context::deno()?;
-    steps::ci_gate(&project, &deno, started)?;
-    let plan = steps::plan(&project, &policy, &args.build, &version)?;
-    let built = steps::compile(&deno, &plan, args.build.jobs)?;
+    steps::ci_gate(app.root(), &deno, started)?;
+    let selection = &build.targets.selection;
+    let bin = selection.bin(&app)?;
+    let plan = steps::plan(&app, &policy, build, &bin, &version)?;
+    let built = steps::compile(&deno, &plan, build.jobs)?;
     let artifacts = steps::audit_and_checksum(&plan, &built, &policy, &machine)?;
-    steps::report(&plan, &artifacts)?;
-    let targets = steps::selected(&args.build.targets);
-    let files = publish::gather(&plan.out_dir, &targets, &args.build.targets.bin)?;
-    let (_, git_root) = publish::resolve(project.dir(), &commit)?;
-    let spec = steps::release_spec(&project, &git_root, repo, &tag, &commit, files)?;
+    steps::report(&plan, &policy, &artifacts)?;
+    let files = publish::gather(&plan.out_dir, &selection.targets(), &bin)?;
+    let (_, git_root) = publish::resolve(app.dir(), &commit)?;
+    let spec = steps::release_spec(&app, &policy, &git_root, repo, &tag, &commit, files)?;
     let Some(github) = github else {
         publish::print_calls(&spec, "the GitHub API");
         return Ok(ExitCode::SUCCESS);
     };
     let resume = publish::resume_command(
-        project.dir(),
+        &app,
         &plan.out_dir,
         &spec.repo,
         &commit,
-        &args.build.targets.targets,
-        &args.build.targets.bin,
+        selection.triples(),
+        &bin,
     );
     let published = release_publisher::publish(&github, &spec, &publish::Reporter::new());
     publish::report(published, &spec, &resume)?;
@@ -274,66 +319,72 @@ fn release(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
 }
 
 /// `release publish DIR`.
-fn publish_dir(project: Option<&Utf8Path>, args: &PublishArgs) -> Result<ExitCode> {
-    let project = context::open_project(project)?;
-    let version = steps::declared_version(&project)?;
+fn publish_dir(args: &PublishArgs) -> Result<ExitCode> {
+    let app = args.app.open()?;
+    let version = steps::declared_version(&app)?;
     let tag = tag_name(&version);
-    let (commit, git_root) = publish::resolve(project.dir(), &args.reference)?;
-    let repo = repository(args.repo.as_deref(), project.dir(), args.dry_run)?;
-    let targets = steps::targets_named(&args.targets);
+    let machine = steps::build_machine(&app)?;
+    let policy = steps::policy(&app, args.targets.permission_set.as_deref(), &machine)?;
+    let (commit, git_root) = publish::resolve(app.dir(), &args.reference)?;
+    let repo = repository(args.repo.as_deref(), app.dir(), args.dry_run)?;
+    let selection = &args.targets.selection;
+    let bin = selection.bin(&app)?;
     let dir = context::absolute(&args.dir)?;
-    let files = publish::gather(&dir, &targets, &args.bin)?;
-    let spec = steps::release_spec(&project, &git_root, repo, &tag, &commit, files)?;
+    let files = publish::gather(&dir, &selection.targets(), &bin)?;
+    steps::audit_gathered(&files, &selection.targets(), &bin, &policy, &machine)?;
+    let spec = steps::release_spec(&app, &policy, &git_root, repo, &tag, &commit, files)?;
     if args.dry_run {
         publish::print_calls(&spec, "the GitHub API");
         return Ok(ExitCode::SUCCESS);
     }
     let github = publish::client()?;
-    let resume = publish::resume_command(
-        project.dir(),
-        &dir,
-        &spec.repo,
-        &commit,
-        &args.targets,
-        &args.bin,
-    );
+    let resume =
+        publish::resume_command(&app, &dir, &spec.repo, &commit, selection.triples(), &bin);
     let published = release_publisher::publish(&github, &spec, &publish::Reporter::new());
     publish::report(published, &spec, &resume)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `release plan`.
-fn plan_matrix(project: Option<&Utf8Path>, args: &PlanArgs) -> Result<ExitCode> {
-    let project = context::open_project(project)?;
-    let machine = steps::build_machine(&project)?;
-    let policy = steps::policy(&project, &args.targets.permission_set, &machine)?;
+fn plan_matrix(args: &PlanArgs) -> Result<ExitCode> {
+    let app = args.app.open()?;
+    let machine = steps::build_machine(&app)?;
+    let policy = steps::policy(&app, args.targets.permission_set.as_deref(), &machine)?;
     if let Some(input) = &args.version {
         let version = parse_version(input)?;
-        steps::check_version(&project, &version)?;
+        steps::check_version(&app, &version)?;
         let tag = tag_name(&version);
-        let commit = steps::preflight(&project, &args.reference, &args.main_branch, &tag)?;
+        let commit = steps::preflight(app.root(), &args.reference, &args.main_branch, &tag)?;
         if github_api::Token::from_env().is_ok() {
-            let (repo, _) = context::github_repo(args.repo.as_deref(), project.dir())?;
+            let (repo, _) = context::github_repo(args.repo.as_deref(), app.dir())?;
             steps::remote_preflight(&publish::client()?, &repo, &tag, &commit)?;
         } else {
             eprintln!("no GITHUB_TOKEN: GitHub was not asked whether {tag} is published");
         }
     }
-    steps::print_matrix(&args.targets, &policy, args.json)?;
+    let selection = &args.targets.selection;
+    steps::print_matrix(
+        &app,
+        &selection.targets(),
+        &selection.bin(&app)?,
+        &policy,
+        args.json,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `release build`.
-fn build_targets(project: Option<&Utf8Path>, args: &BuildArgs) -> Result<ExitCode> {
-    let project = context::open_project(project)?;
-    let version = steps::declared_version(&project)?;
-    let machine = steps::build_machine(&project)?;
-    let policy = steps::policy(&project, &args.targets.permission_set, &machine)?;
+fn build_targets(args: &BuildArgs) -> Result<ExitCode> {
+    let app = args.app.open()?;
+    let version = steps::declared_version(&app)?;
+    let machine = steps::build_machine(&app)?;
+    let policy = steps::policy(&app, args.targets.permission_set.as_deref(), &machine)?;
     let deno = context::deno()?;
-    let plan = steps::plan(&project, &policy, args, &version)?;
+    let bin = args.targets.selection.bin(&app)?;
+    let plan = steps::plan(&app, &policy, args, &bin, &version)?;
     let built = steps::compile(&deno, &plan, args.jobs)?;
     let artifacts = steps::audit_and_checksum(&plan, &built, &policy, &machine)?;
-    steps::report(&plan, &artifacts)?;
+    steps::report(&plan, &policy, &artifacts)?;
     Ok(ExitCode::SUCCESS)
 }
 

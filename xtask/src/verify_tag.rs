@@ -7,11 +7,12 @@ use camino::Utf8Path;
 use github_actions::Actions;
 use version_check::{ReleaseFacts, Repository, check_tag};
 
-use crate::context;
+use crate::context::{self, AppArgs};
 use crate::failure::{check_failed, problems};
 use crate::output::Stream;
 
-/// Check a release tag: it is `v` + the version in deno.json(c), it points at a
+/// Check a release tag: it is `v` + the version in the app's deno.json(c) (the
+/// project's, unless --app or the project's xtask.app names a monorepo's app), it points at a
 /// commit on the main branch that is the one checked out, and GitHub has no published
 /// release of it.
 ///
@@ -25,6 +26,9 @@ use crate::output::Stream;
 /// `version`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    app: AppArgs,
+
     /// The tag, such as v0.1.2.
     tag: String,
 
@@ -37,16 +41,11 @@ pub struct Args {
     repo: Option<String>,
 }
 
-pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
-    let project = context::open_project(project)?;
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let app = args.app.open()?;
     let tag = &args.tag;
-    let version = check_tag(
-        tag,
-        project.config().version.as_deref(),
-        project.config_path(),
-    )
-    .map_err(check_failed)?;
-    let repo = Repository::open(project.dir())?;
+    let version = check_tag(tag, app.version(), app.config_path()).map_err(check_failed)?;
+    let repo = Repository::open(app.dir())?;
     if repo.tag_commit(tag)?.is_none() {
         return Err(check_failed(format!(
             "the tag {tag} does not exist in {}: create it (git tag -a {tag}) or fetch the tags \
@@ -67,10 +66,10 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         .as_ref()
         .expect("no problems means a main branch");
     let commit = facts.ref_commit.as_deref().unwrap_or_default();
-    not_published(project.dir(), args.repo.as_deref(), tag, commit)?;
+    not_published(app.dir(), args.repo.as_deref(), tag, commit)?;
     Stream::Stdout.write(&format!(
         "{tag} matches version {version} in {} and points at {} on {}\n",
-        project.config_path(),
+        app.config_path(),
         &commit[..commit.len().min(12)],
         main.name
     ));

@@ -21,34 +21,34 @@ const ARTIFACTS: [&str; 5] = [
     "kato-windows-x86_64.exe",
 ];
 
-/// A project at version 0.1.0 in a git repository, the artifacts in `dist/`, and the
-/// local GitHub holding its commit.
+/// A project at version 0.1.0 in a git repository, real artifacts compiled with its
+/// release policy in `dist/` (they pass the audit publishing makes first), and the local
+/// GitHub holding its commit.
 struct Fixture {
     project: Project,
     server: FakeGitHub,
     commit: String,
 }
 
-fn fixture_with(access: Access, size: usize) -> Fixture {
-    fixture_on(access, size, UploadHost::Separate)
+fn fixture_with(access: Access) -> Fixture {
+    fixture_on(access, UploadHost::Separate)
 }
 
-fn fixture_on(access: Access, size: usize, uploads: UploadHost) -> Fixture {
+fn fixture_on(access: Access, uploads: UploadHost) -> Fixture {
     let project = Project::empty();
-    project.write(
-        "deno.json",
-        "{ \"name\": \"@kato/kato\", \"version\": \"0.1.0\" }\n",
-    );
+    project.write("deno.json", support::AUDITED_CONFIG);
     project.write(
         "CHANGELOG.md",
         "# Changelog\n\n## [0.1.0] - 2026-11-24\n\n- The first release.\n\n## [0.0.1]\n\n- older\n",
     );
     project.init_git();
-    for (i, name) in ARTIFACTS.iter().enumerate() {
-        let bytes: Vec<u8> = (0..size).map(|n| (n * 31 + i * 7) as u8).collect();
-        let path = project.path().join("../dist").join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
+    let built = support::audited_artifacts();
+    let dist = project.path().join("../dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    for name in ARTIFACTS {
+        // Linked, not copied: five artifacts are 400 MB. A test that changes one
+        // replaces the link (`rebuild`).
+        std::fs::hard_link(built.join(name), dist.join(name)).unwrap();
     }
     let commit = project.git(&["rev-parse", "HEAD"]);
     let mut state = State::new();
@@ -62,7 +62,17 @@ fn fixture_on(access: Access, size: usize, uploads: UploadHost) -> Fixture {
 }
 
 fn fixture() -> Fixture {
-    fixture_with(Access::ContentsWrite, 64 * 1024)
+    fixture_with(Access::ContentsWrite)
+}
+
+/// The artifact `name` rebuilt with other bytes: a byte appended, which changes its
+/// digest and nothing the audit reads.
+fn rebuild(fixture: &Fixture, name: &str) {
+    let path = fixture.dist().join(name);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.push(0);
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, bytes).unwrap();
 }
 
 impl Fixture {
@@ -190,11 +200,28 @@ fn publishes_a_release_with_six_assets_then_refuses_to_touch_it() {
     assert_eq!(run.code, 0, "{}", run.all());
     fixture.assert_published();
     // Not a terminal: a plain line per upload, no progress bar.
-    assert_contains(&run.stderr, "uploading kato-linux-x86_64 (0.1 MB)\n");
-    assert_contains(&run.stderr, "uploaded kato-linux-x86_64 (0.1 MB in ");
+    let size = std::fs::metadata(fixture.dist().join("kato-linux-x86_64"))
+        .unwrap()
+        .len() as f64
+        / 1e6;
+    assert_contains(
+        &run.stderr,
+        &format!("uploading kato-linux-x86_64 ({size:.1} MB)\n"),
+    );
+    assert_contains(
+        &run.stderr,
+        &format!("uploaded kato-linux-x86_64 ({size:.1} MB in "),
+    );
     assert!(!run.stderr.contains('\r'), "{}", run.stderr);
     let release = fixture.release();
-    assert_eq!(release.body.as_deref(), Some("- The first release."));
+    // The changelog's section, then what the binaries may do.
+    assert_eq!(
+        release.body.as_deref(),
+        Some(
+            "- The first release.\n\n### Permissions\n\nThe binaries are compiled with \
+             `--no-prompt --allow-env=HOME`.\n"
+        )
+    );
     assert_eq!(release.name.as_deref(), Some("project v0.1.0"));
     assert_contains(
         &run.stdout,
@@ -249,7 +276,10 @@ fn notes_come_from_the_commits_when_the_changelog_has_no_section() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(
         fixture.release().body.as_deref(),
-        Some("Changes since v0.0.9:\n\n- Add the control socket")
+        Some(
+            "Changes since v0.0.9:\n\n- Add the control socket\n\n### Permissions\n\nThe \
+             binaries are compiled with `--no-prompt --allow-env=HOME`.\n"
+        )
     );
 }
 
@@ -445,7 +475,7 @@ fn an_asset_whose_digest_is_not_the_files_stops_publication() {
 
 #[test]
 fn uploads_on_the_api_host_as_on_github_enterprise() {
-    let fixture = fixture_on(Access::ContentsWrite, 64 * 1024, UploadHost::SameAsApi);
+    let fixture = fixture_on(Access::ContentsWrite, UploadHost::SameAsApi);
     let run = fixture.publish(&[]);
     assert_eq!(run.code, 0, "{}", run.all());
     fixture.assert_published();
@@ -473,7 +503,7 @@ fn a_draft_holding_other_bytes_or_other_files_is_put_right() {
     assert_eq!(checked(first).code, 1);
     let draft_id = fixture.release().id;
     // The artifacts are rebuilt with other bytes, and a stray file sits on the draft.
-    std::fs::write(fixture.dist().join("kato-linux-x86_64"), b"rebuilt").unwrap();
+    rebuild(&fixture, "kato-linux-x86_64");
     {
         let mut state = fixture.server.state();
         state.faults.clear();
@@ -504,8 +534,8 @@ fn a_draft_holding_other_bytes_or_other_files_is_put_right() {
 
 #[test]
 fn killed_in_the_middle_of_the_third_upload_a_rerun_converges() {
-    let fixture = fixture_with(Access::ContentsWrite, 1 << 20);
-    fixture.server.state().upload_throttle = Some(2 << 20);
+    let fixture = fixture();
+    fixture.server.state().upload_throttle = Some(64 << 20);
     let mut child = fixture.command(&[]).spawn();
     let third = ARTIFACTS[2];
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -586,7 +616,7 @@ fn a_tag_at_another_commit_is_refused_and_nothing_changes() {
 
 #[test]
 fn a_read_only_token_is_told_the_permission_it_needs() {
-    let fixture = fixture_with(Access::ReadOnlyIntegration, 1024);
+    let fixture = fixture_with(Access::ReadOnlyIntegration);
     let run = fixture.publish(&[]);
     assert_eq!(run.code, 2, "{}", run.all());
     assert_contains(&run.stderr, "the token may not write releases of acme/kato");
@@ -678,6 +708,60 @@ fn bad_input_is_named_and_changes_nothing() {
     assert_contains(&run.stderr, "- kato-linux-x86_64 is missing");
     assert_contains(&run.stderr, "- kato-darwin-arm64 is there 2 times");
 
+    assert!(fixture.server.requests().is_empty());
+}
+
+/// Publishing audits every artifact before it asks GitHub anything, as `release build`
+/// does: a shell script under an artifact's name and a binary compiled with -A are
+/// refused, each named, and the server sees no request.
+#[test]
+fn artifacts_that_fail_the_audit_are_refused_before_github_is_asked() {
+    let fixture = fixture();
+    let dist = fixture.dist();
+    std::fs::remove_file(dist.join("kato-linux-x86_64")).unwrap();
+    std::fs::write(dist.join("kato-linux-x86_64"), "#!/bin/sh\necho kato\n").unwrap();
+    std::fs::remove_file(dist.join("kato-darwin-arm64")).unwrap();
+    fixture.project.write("main.ts", "console.log(\"kato\");\n");
+    let denort = support::denort_dir().join("aarch64-apple-darwin/deno");
+    let output = dist.join("kato-darwin-arm64");
+    let compiled = std::process::Command::new(support::deno())
+        .args([
+            "compile",
+            "--no-check",
+            "-A",
+            "--target",
+            "aarch64-apple-darwin",
+        ])
+        .arg(format!("--output={output}"))
+        .arg("main.ts")
+        .current_dir(fixture.project.path())
+        .env("DENORT_BIN", denort.as_str())
+        .output()
+        .unwrap();
+    assert!(compiled.status.success(), "{compiled:?}");
+
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let run = fixture.publish(extra);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert_contains(
+            &run.stderr,
+            &format!(
+                "the audit refused the artifacts below against permissions.default of {} \
+                 (nothing was published):",
+                fixture.project.path().join("deno.json")
+            ),
+        );
+        assert_contains(
+            &run.stderr,
+            "\n  - kato-linux-x86_64: it is not an ELF, Mach-O or PE file, not the ELF x86-64 a \
+             x86_64-unknown-linux-gnu binary is",
+        );
+        assert_contains(
+            &run.stderr,
+            "\n  - kato-darwin-arm64: it grants everything: ",
+        );
+        assert!(!run.stdout.contains("dry run"), "{}", run.all());
+    }
     assert!(fixture.server.requests().is_empty());
 }
 

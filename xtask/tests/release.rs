@@ -305,7 +305,9 @@ fn plan_prints_the_matrix_for_github_actions() {
         .env("GITHUB_OUTPUT", outputs.as_str())
         .run();
     assert_eq!(run.code, 0, "{}", run.all());
-    let matrix: Value = serde_json::from_str(&run.stdout).unwrap();
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plan["project"], project.path().as_str());
+    let matrix = &plan["matrix"];
     let include = matrix["include"].as_array().unwrap();
     let artifacts: Vec<&str> = include
         .iter()
@@ -325,7 +327,7 @@ fn plan_prints_the_matrix_for_github_actions() {
     assert_eq!(include[1]["runner"], "ubuntu-24.04-arm");
     let written = std::fs::read_to_string(outputs).unwrap();
     let line = written.strip_prefix("matrix=").unwrap().trim_end();
-    assert_eq!(serde_json::from_str::<Value>(line).unwrap(), matrix);
+    assert_eq!(&serde_json::from_str::<Value>(line).unwrap(), matrix);
 
     let run = xtask(&["release", "plan", "--target", "x86_64-unknown-freebsd"]).run();
     assert_eq!(run.code, 2, "{}", run.all());
@@ -519,8 +521,8 @@ fn plan_with_a_version_runs_the_preflight_first() {
         &run.stderr,
         "no GITHUB_TOKEN: GitHub was not asked whether v0.1.0 is published",
     );
-    let matrix: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(matrix["include"].as_array().unwrap().len(), 5);
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plan["matrix"]["include"].as_array().unwrap().len(), 5);
 
     let run = xtask(&["release", "plan", "--json", "--version", "0.2.0"])
         .project(&project)

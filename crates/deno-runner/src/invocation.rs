@@ -23,6 +23,8 @@ pub enum Subcommand {
     Compile,
     /// `deno outdated`.
     Outdated,
+    /// `deno task`.
+    Task,
 }
 
 impl Subcommand {
@@ -36,6 +38,7 @@ impl Subcommand {
             Subcommand::Coverage => "coverage",
             Subcommand::Compile => "compile",
             Subcommand::Outdated => "outdated",
+            Subcommand::Task => "task",
         }
     }
 }
@@ -93,6 +96,8 @@ pub struct CompileOptions {
     pub denort_bin: Option<Utf8PathBuf>,
     /// `--no-check`: skip the type check (when `deno check` ran before).
     pub no_check: bool,
+    /// `--frozen`: fail when the lockfile would change.
+    pub frozen: bool,
 }
 
 impl Invocation {
@@ -135,26 +140,21 @@ impl Invocation {
         Self::new(Subcommand::Test, cwd, args)
     }
 
-    /// `deno coverage <dir> --lcov --output=<file>`.
-    pub fn coverage_lcov(cwd: &Utf8Path, coverage_dir: &Utf8Path, output: &Utf8Path) -> Self {
-        Self::new(
-            Subcommand::Coverage,
-            cwd,
-            vec![
-                coverage_dir.to_string(),
-                "--lcov".into(),
-                format!("--output={output}"),
-            ],
-        )
+    /// `deno coverage <dir>... --lcov --output=<file>`: the profiles of one or more test
+    /// runs, merged.
+    pub fn coverage_lcov(cwd: &Utf8Path, profiles: &[Utf8PathBuf], output: &Utf8Path) -> Self {
+        let mut args: Vec<String> = profiles.iter().map(ToString::to_string).collect();
+        args.extend(["--lcov".into(), format!("--output={output}")]);
+        Self::new(Subcommand::Coverage, cwd, args)
     }
 
     /// `deno compile` for one target, never with `--allow-all`.
     pub fn compile(cwd: &Utf8Path, options: &CompileOptions) -> Self {
-        let mut args = vec![
-            "--frozen".into(),
+        let mut args = frozen_flag(options.frozen);
+        args.extend([
             format!("--target={}", options.target),
             format!("--output={}", options.output),
-        ];
+        ]);
         if options.no_check {
             args.push("--no-check".into());
         }
@@ -167,6 +167,23 @@ impl Invocation {
                 .insert("DENORT_BIN".into(), denort.to_string());
         }
         invocation
+    }
+
+    /// `deno task --no-lock -q --eval <command>`: a command line run by deno's task
+    /// shell, which expands its globs and variables as `deno task` would. `--no-lock`:
+    /// the task runner itself would rewrite a stale deno.lock before the command runs,
+    /// hiding it from the command's `--frozen`; `-q`: without deno's `Task ...` header.
+    pub fn task_eval(cwd: &Utf8Path, command: &str) -> Self {
+        Self::new(
+            Subcommand::Task,
+            cwd,
+            vec![
+                "--no-lock".into(),
+                "-q".into(),
+                "--eval".into(),
+                command.to_owned(),
+            ],
+        )
     }
 
     /// `deno outdated`, with extra arguments passed through (`--update`, `--latest`, ...).
@@ -245,7 +262,7 @@ mod tests {
     fn coverage_writes_lcov_to_a_file() {
         let inv = Invocation::coverage_lcov(
             Utf8Path::new("/p"),
-            Utf8Path::new("/p/.cov"),
+            &["/p/.cov".into()],
             Utf8Path::new("/out/my lcov.info"),
         );
         assert_eq!(
@@ -265,6 +282,7 @@ mod tests {
                 entry: "main.ts".into(),
                 denort_bin: Some("/rt/deno".into()),
                 no_check: true,
+                frozen: true,
             },
         );
         assert_eq!(

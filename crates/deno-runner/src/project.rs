@@ -108,6 +108,85 @@ impl DenoProject {
     }
 }
 
+/// The released app of a project: the config that holds the version, the entry point and
+/// the binary's name. In a single-package project it is the project itself; in a
+/// monorepo a member (`apps/daemon`), named by `xtask.app` or by the caller.
+#[derive(Debug, Clone)]
+pub struct App {
+    config: DenoProject,
+    root: DenoProject,
+}
+
+impl App {
+    /// The app in `dir` (relative to the project, or absolute); without `dir`, the one
+    /// named by the project's `xtask.app`, else the project itself.
+    pub fn open(root: DenoProject, dir: Option<&Utf8Path>) -> Result<Self, ProjectError> {
+        let named = root.config.xtask.as_ref().and_then(|x| x.app.as_deref());
+        let Some(dir) = dir.or(named.map(Utf8Path::new)) else {
+            return Ok(Self {
+                config: root.clone(),
+                root,
+            });
+        };
+        let dir = root.dir.join(dir);
+        let config = DenoProject::open(&dir)?;
+        Ok(Self { config, root })
+    }
+
+    /// The app's own config (the project's, for a single-package project).
+    pub fn project(&self) -> &DenoProject {
+        &self.config
+    }
+
+    /// The project the app is part of: where the gate, the lockfile and git are.
+    pub fn root(&self) -> &DenoProject {
+        &self.root
+    }
+
+    /// The app's directory.
+    pub fn dir(&self) -> &Utf8Path {
+        self.config.dir()
+    }
+
+    /// The app's config file.
+    pub fn config_path(&self) -> &Utf8Path {
+        self.config.config_path()
+    }
+
+    /// The app's `version`.
+    pub fn version(&self) -> Option<&str> {
+        self.config.config.version.as_deref()
+    }
+
+    /// The app's `xtask` field.
+    pub fn xtask(&self) -> XtaskConfig {
+        self.config.config.xtask.clone().unwrap_or_default()
+    }
+
+    /// The module compiled into the binary, relative to the app: `xtask.entry`, else the
+    /// root of `exports`.
+    pub fn entry(&self) -> Option<String> {
+        let config = &self.config.config;
+        config
+            .xtask
+            .as_ref()
+            .and_then(|x| x.entry.clone())
+            .or_else(|| config.exports.as_ref()?.root().map(str::to_owned))
+    }
+
+    /// The permission set `name`: the app's, else the project's; with the file declaring it.
+    pub fn permission_set(&self, name: &str) -> Option<(&Utf8Path, &PermissionSet)> {
+        [&self.config, &self.root]
+            .into_iter()
+            .find_map(|p| Some((p.config_path(), p.config.permissions.get(name)?)))
+    }
+
+    /// The lockfile: the project's, which a workspace's members share.
+    pub fn lockfile(&self) -> Option<Utf8PathBuf> {
+        self.root.lockfile()
+    }
+}
+
 /// The fields of deno.json(c) that the tasks use. Unknown fields are ignored, as deno
 /// itself accepts many more.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -130,6 +209,103 @@ pub struct DenoConfig {
     /// Named permission sets (`-P=<name>`), by name.
     #[serde(default)]
     pub permissions: BTreeMap<String, PermissionSet>,
+    /// Options of `deno test`.
+    pub test: Option<TestConfig>,
+    /// The members of a Deno workspace, when this config is its root.
+    pub workspace: Option<Workspace>,
+    /// What the tasks read beyond deno's own keys (deno ignores keys it does not know).
+    pub xtask: Option<XtaskConfig>,
+}
+
+/// The `xtask` field of deno.json(c).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct XtaskConfig {
+    /// In the project's config: the directory of the released app, relative to the
+    /// project (`apps/daemon`), whose config holds the version and the entry point.
+    pub app: Option<String>,
+    /// In the app's config: the released binary's name, the artifacts' prefix (`kato`).
+    pub bin: Option<String>,
+    /// In the app's config: the module compiled into the binary, relative to the app,
+    /// when `exports` names none (`./src/main.ts`).
+    pub entry: Option<String>,
+    /// In the project's config: its test modules do not depend on each other, so the
+    /// gate may run them side by side in one process (`deno test --parallel`) even where
+    /// their permissions would let one change what another sees.
+    #[serde(default)]
+    pub parallel_tests: bool,
+    /// In the app's config: how its release permissions are read.
+    #[serde(default)]
+    pub release: ReleaseConfig,
+}
+
+/// `xtask.release`: the release policy's declaration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReleaseConfig {
+    /// The permission set that is the release policy (default `default`).
+    pub permissions: Option<String>,
+    /// Kinds the set grants whole (`"read": true`) on purpose; any other kind granted
+    /// whole is refused.
+    #[serde(default)]
+    pub grant_whole: Vec<String>,
+    /// The set's `run` entries are meant: the binary may start those programs.
+    #[serde(default)]
+    pub allow_run: bool,
+    /// The set's `ffi` entries are meant: the binary may load those native libraries.
+    #[serde(default)]
+    pub allow_ffi: bool,
+}
+
+impl DenoConfig {
+    /// The permissions `deno test -P` uses: `test.permissions`, inline or naming a set of
+    /// `permissions`; with where they are declared and the set, when it exists.
+    pub fn test_permissions(&self) -> Option<(String, Option<&PermissionSet>)> {
+        match self.test.as_ref()?.permissions.as_ref()? {
+            TestPermissions::Named(name) => {
+                Some((format!("permissions.{name}"), self.permissions.get(name)))
+            }
+            TestPermissions::Set(set) => Some(("test.permissions".to_owned(), Some(set))),
+        }
+    }
+
+    /// The workspace members' directories as written (`./apps/daemon`).
+    pub fn workspace_members(&self) -> &[String] {
+        match &self.workspace {
+            None => &[],
+            Some(Workspace::Members(members)) | Some(Workspace::Detailed { members }) => members,
+        }
+    }
+}
+
+/// The `test` field.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct TestConfig {
+    /// The permissions of `deno test -P`.
+    pub permissions: Option<TestPermissions>,
+}
+
+/// `test.permissions`: a set, or the name of one in `permissions`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum TestPermissions {
+    /// `"permissions": "dev"`.
+    Named(String),
+    /// `"permissions": { "read": true }`.
+    Set(Box<PermissionSet>),
+}
+
+/// The `workspace` field.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Workspace {
+    /// `"workspace": ["./apps/daemon"]`.
+    Members(Vec<String>),
+    /// `"workspace": { "members": ["./apps/daemon"] }`.
+    Detailed {
+        /// The members' directories.
+        members: Vec<String>,
+    },
 }
 
 /// A `deno task` definition: a command string or the object form.

@@ -105,7 +105,11 @@ fn coverage_writes_an_lcov_file() {
     assert!(test.success(), "{}", test.output);
     let lcov = dir.join("coverage.lcov");
     let export = deno
-        .run(&Invocation::coverage_lcov(dir, &coverage_dir, &lcov))
+        .run(&Invocation::coverage_lcov(
+            dir,
+            std::slice::from_ref(&coverage_dir),
+            &lcov,
+        ))
         .unwrap();
     assert!(export.success(), "{}", export.output);
     let lcov = std::fs::read_to_string(lcov).unwrap();
@@ -135,6 +139,7 @@ fn compile_uses_the_given_base_runtime_and_permissions() {
                 // Offline, the deno binary itself serves as the base runtime.
                 denort_bin: Some(deno.path().to_owned()),
                 no_check: false,
+                frozen: true,
             },
         ))
         .unwrap();

@@ -10,9 +10,11 @@ use object::read::pe::ImageNtHeaders as _;
 use object::{Endianness, FileKind, LittleEndian, elf, macho, pe};
 use serde_json::{Map, Value};
 
+use camino::{Utf8Path, Utf8PathBuf};
+
 use crate::machine::BuildMachine;
-use crate::metadata::{DENO_DEFAULT_IMPORT_HOSTS, read_metadata};
-use crate::policy::{Kind, ReleasePolicy};
+use crate::metadata::{DENO_DEFAULT_IMPORT_HOSTS, HEAD_LEN, MetadataError, read_metadata, scan};
+use crate::policy::{Grant, Kind, ReleasePolicy, reaches_everything};
 use crate::target::{BinaryFormat, Target};
 
 /// One thing wrong with an artifact.
@@ -35,6 +37,83 @@ impl fmt::Display for AuditFinding {
     }
 }
 
+/// An artifact file to audit.
+#[derive(Debug, Clone, Copy)]
+pub struct ArtifactFile<'a> {
+    /// Its name: `kato-linux-x86_64`.
+    pub name: &'a str,
+    /// Where it is.
+    pub path: &'a Utf8Path,
+    /// The target it must be built for.
+    pub target: &'static Target,
+}
+
+/// An artifact that was read and audited, with its size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audited {
+    /// Its name.
+    pub name: String,
+    /// Where it is.
+    pub path: Utf8PathBuf,
+    /// Its target.
+    pub target: &'static Target,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256, in hex.
+    pub sha256: String,
+    /// What the audit found; none means it passed.
+    pub findings: Vec<String>,
+}
+
+/// Audits each file in a thread of its own; results in the order of `files`. A file that
+/// cannot be read is refused (it was not audited) with that as its one finding.
+pub fn audit_files(
+    files: &[ArtifactFile<'_>],
+    policy: &ReleasePolicy,
+    machine: &BuildMachine,
+) -> Vec<Audited> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .iter()
+            .map(|file| scope.spawn(move || audit_file(file, policy, machine)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an audit thread panicked"))
+            .collect()
+    })
+}
+
+fn audit_file(file: &ArtifactFile<'_>, policy: &ReleasePolicy, machine: &BuildMachine) -> Audited {
+    let scanned = std::fs::File::open(file.path).and_then(|f| scan(std::io::BufReader::new(f)));
+    let (sha256, size, findings) = match scanned {
+        Ok(scanned) => {
+            let findings = audit_parts(
+                file.name,
+                format_of(&scanned.head),
+                scanned.metadata,
+                file.target,
+                policy,
+                machine,
+            );
+            (scanned.sha256, scanned.size, findings)
+        }
+        Err(error) => (
+            String::new(),
+            0,
+            vec![format!("{}: cannot read {}: {error}", file.name, file.path)],
+        ),
+    };
+    Audited {
+        name: file.name.to_owned(),
+        path: file.path.to_owned(),
+        target: file.target,
+        size,
+        sha256,
+        findings,
+    }
+}
+
 /// Audits the artifact `name` (its `bytes`) built for `target` under `policy`: its file
 /// format and architecture are the target's; deno's embedded permissions equal the
 /// policy (kinds it does not grant are `null`, no deny lists, no prompt); nothing is
@@ -47,6 +126,40 @@ pub fn audit(
     policy: &ReleasePolicy,
     machine: &BuildMachine,
 ) -> Vec<AuditFinding> {
+    let head = &bytes[..bytes.len().min(HEAD_LEN)];
+    audit_findings(
+        name,
+        format_of(head),
+        read_metadata(bytes),
+        target,
+        policy,
+        machine,
+    )
+}
+
+/// [`audit`]'s findings as text, from a file's headers and metadata.
+fn audit_parts(
+    name: &str,
+    format: Result<BinaryFormat, String>,
+    metadata: Result<Map<String, Value>, MetadataError>,
+    target: &Target,
+    policy: &ReleasePolicy,
+    machine: &BuildMachine,
+) -> Vec<String> {
+    audit_findings(name, format, metadata, target, policy, machine)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+fn audit_findings(
+    name: &str,
+    format: Result<BinaryFormat, String>,
+    metadata: Result<Map<String, Value>, MetadataError>,
+    target: &Target,
+    policy: &ReleasePolicy,
+    machine: &BuildMachine,
+) -> Vec<AuditFinding> {
     let mut findings = Vec::new();
     let mut find = |permission: Option<String>, problem: String| {
         findings.push(AuditFinding {
@@ -55,7 +168,7 @@ pub fn audit(
             problem,
         })
     };
-    match format_of(bytes) {
+    match format {
         Ok(found) if found == target.format => {}
         Ok(found) => find(
             None,
@@ -75,7 +188,7 @@ pub fn audit(
             ),
         ),
     }
-    let metadata = match read_metadata(bytes) {
+    let metadata = match metadata {
         Ok(metadata) => metadata,
         Err(error) => {
             find(None, error.to_string());
@@ -157,8 +270,11 @@ fn permission_findings(
     let mut findings = Vec::new();
     for kind in Kind::ALL {
         let key = kind.metadata_key();
+        let whole = policy.grants.get(&kind) == Some(&Grant::Whole);
         let expected: Option<BTreeSet<String>> = match policy.grants.get(&kind) {
-            Some(values) => Some(values.iter().cloned().collect()),
+            Some(Grant::Values(values)) => Some(values.iter().cloned().collect()),
+            // deno embeds a kind granted whole as [].
+            Some(Grant::Whole) => Some(BTreeSet::new()),
             None if kind == Kind::Import => Some(
                 DENO_DEFAULT_IMPORT_HOSTS
                     .iter()
@@ -184,13 +300,13 @@ fn permission_findings(
                 continue;
             }
         };
-        if actual.as_ref().is_some_and(BTreeSet::is_empty) {
+        if actual.as_ref().is_some_and(BTreeSet::is_empty) && !whole {
             findings.push((
                 Some(key),
                 format!(
                     "[] grants every {kind} value; the policy ({}) grants {}",
                     policy.source,
-                    describe(expected.as_ref())
+                    describe(expected.as_ref().filter(|_| !whole))
                 ),
             ));
             continue;
@@ -207,6 +323,17 @@ fn permission_findings(
             ));
         }
         for granted in actual.iter().flatten() {
+            if granted.contains('*') {
+                findings.push((
+                    Some(key.clone()),
+                    format!("grants {granted:?}: a wildcard grants values nobody listed"),
+                ));
+            }
+            if kind.takes_paths()
+                && let Some(reason) = reaches_everything(granted)
+            {
+                findings.push((Some(key.clone()), format!("grants {granted:?}: {reason}")));
+            }
             if let Some(reason) = machine.claims(granted) {
                 findings.push((
                     Some(key.clone()),
@@ -254,8 +381,11 @@ mod tests {
         ReleasePolicy {
             source: "permissions.default".into(),
             grants: BTreeMap::from([
-                (Kind::Read, vec!["/etc/kato".into(), "/var/lib/kato".into()]),
-                (Kind::Write, vec!["/var/lib/kato".into()]),
+                (
+                    Kind::Read,
+                    Grant::Values(vec!["/etc/kato".into(), "/var/lib/kato".into()]),
+                ),
+                (Kind::Write, Grant::Values(vec!["/var/lib/kato".into()])),
             ]),
         }
     }
@@ -361,5 +491,62 @@ mod tests {
             "kato-linux-x86_64: it holds no deno compile metadata (no d3n0l4nd block with \
              permissions)"
         );
+    }
+
+    #[test]
+    fn a_kind_granted_whole_by_the_policy_is_expected_as_empty_and_nothing_more() {
+        let mut policy = policy();
+        policy.grants.insert(Kind::Read, Grant::Whole);
+        let mut whole_read = embedded();
+        whole_read.insert("allow_read".into(), json!([]));
+        let found = |permissions: &Map<String, Value>, policy: &ReleasePolicy| -> Vec<String> {
+            permission_findings(permissions, policy, &machine())
+                .into_iter()
+                .map(|(key, problem)| format!("{}: {problem}", key.unwrap_or_default()))
+                .collect()
+        };
+        assert_eq!(found(&whole_read, &policy), Vec::<String>::new());
+        // Scoped reads where the policy grants them whole are a departure too.
+        assert_eq!(
+            found(&embedded(), &policy),
+            [
+                "allow_read: grants {\"/etc/kato\", \"/var/lib/kato\"}, the policy \
+              (permissions.default) grants {}"
+            ]
+        );
+        // And a whole grant the policy does not make is refused as before.
+        assert_eq!(
+            findings(&whole_read),
+            [
+                "allow_read: [] grants every read value; the policy (permissions.default) grants \
+              {\"/etc/kato\", \"/var/lib/kato\"}"
+            ]
+        );
+    }
+
+    #[test]
+    fn roots_and_wildcards_in_an_artifact_are_refused_whatever_the_policy_says() {
+        let mut policy = policy();
+        policy
+            .grants
+            .insert(Kind::Write, Grant::Values(vec!["/".into()]));
+        policy
+            .grants
+            .insert(Kind::Env, Grant::Values(vec!["*".into()]));
+        policy
+            .grants
+            .insert(Kind::Read, Grant::Values(vec!["/proc/self/root".into()]));
+        let mut embedded = embedded();
+        embedded.insert("allow_write".into(), json!(["/"]));
+        embedded.insert("allow_env".into(), json!(["*"]));
+        embedded.insert("allow_read".into(), json!(["/proc/self/root"]));
+        let found: Vec<String> = permission_findings(&embedded, &policy, &machine())
+            .into_iter()
+            .map(|(key, problem)| format!("{}: {problem}", key.unwrap_or_default()))
+            .collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].starts_with("allow_read: grants \"/proc/self/root\": /proc reaches"));
+        assert!(found[1].starts_with("allow_write: grants \"/\": it is the root"));
+        assert!(found[2].starts_with("allow_env: grants \"*\": a wildcard"));
     }
 }

@@ -30,14 +30,14 @@ mod publish;
 mod target;
 
 pub use assets::{AssetPlan, LocalAsset, RemoteAsset, Removal, plan_assets, verify_assets};
-pub use audit::{AuditFinding, audit};
+pub use audit::{ArtifactFile, AuditFinding, Audited, audit, audit_files};
 pub use build::{BuildEvent, Built, TypeCheckFailed, build};
 pub use checksums::{SHA256SUMS, sha256_file, sha256_hex, sha256sums};
 pub use machine::BuildMachine;
 pub use metadata::{DENO_DEFAULT_IMPORT_HOSTS, MetadataError, read_metadata};
 pub use notes::{changelog_section, notes_from_commits};
 pub use plan::{ArtifactPlan, BuildOptions, BuildPlan, base_runtime, plan_build};
-pub use policy::{Kind, PolicyProblem, ReleasePolicy};
+pub use policy::{Grant, Kind, PolicyProblem, ReleasePolicy, WHOLE_GRANTABLE, reaches_everything};
 pub use publish::{
     Draft, PublishError, Published, ReleaseSpec, Report, Start, planned_calls, publish,
     published_release, remote_preflight, tag_commit,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
-use deno_runner::{CompileOptions, DenoProject, Invocation};
+use deno_runner::{App, CompileOptions, Invocation};
 
 use crate::policy::ReleasePolicy;
 use crate::target::Target;
@@ -49,24 +49,18 @@ pub struct BuildPlan {
     pub artifacts: Vec<ArtifactPlan>,
 }
 
-/// Plans `deno check` of the project, then `deno compile --no-check` of its entry
-/// module (the root of `exports`) for each target, with the policy's flags.
-pub fn plan_build(
-    project: &DenoProject,
-    policy: &ReleasePolicy,
-    options: &BuildOptions,
-) -> Result<BuildPlan> {
-    let entry = project
-        .config()
-        .exports
-        .as_ref()
-        .and_then(|exports| exports.root())
-        .with_context(|| {
-            format!(
-                "{} has no \"exports\" module to compile: set \"exports\": \"./main.ts\"",
-                project.config_path()
-            )
-        })?;
+/// Plans `deno check` of the app, then `deno compile --no-check` of its entry module
+/// (`xtask.entry`, else the root of `exports`) for each target, with the policy's flags,
+/// both in the app's directory (`--frozen` where the project has a lockfile).
+pub fn plan_build(app: &App, policy: &ReleasePolicy, options: &BuildOptions) -> Result<BuildPlan> {
+    let entry = app.entry().with_context(|| {
+        format!(
+            "{} names no module to compile: set \"exports\": \"./main.ts\", or \"xtask\": \
+             {{ \"entry\": \"./src/main.ts\" }}",
+            app.config_path()
+        )
+    })?;
+    let frozen = app.lockfile().is_some();
     let artifacts = options
         .targets
         .iter()
@@ -74,12 +68,13 @@ pub fn plan_build(
             let name = target.artifact_name(&options.bin);
             let path = options.out_dir.join(&name);
             let invocation = Invocation::compile(
-                project.dir(),
+                app.dir(),
                 &CompileOptions {
                     target: target.triple.to_owned(),
                     output: path.clone(),
                     permission_flags: policy.compile_flags(),
-                    entry: entry.to_owned(),
+                    entry: entry.clone(),
+                    frozen,
                     denort_bin: options.base_runtimes.get(target.triple).cloned(),
                     no_check: true,
                 },
@@ -94,7 +89,7 @@ pub fn plan_build(
         .collect();
     Ok(BuildPlan {
         out_dir: options.out_dir.clone(),
-        check: Invocation::check(project.dir(), project.lockfile().is_some()),
+        check: Invocation::check(app.dir(), frozen),
         artifacts,
     })
 }
@@ -132,10 +127,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dir = Utf8Path::from_path(dir.path()).unwrap();
         std::fs::write(dir.join("deno.json"), r#"{"exports": "./main.ts"}"#).unwrap();
-        let project = DenoProject::open(dir).unwrap();
+        let project = App::open(deno_runner::DenoProject::open(dir).unwrap(), None).unwrap();
         let policy = ReleasePolicy {
             source: "permissions.default".into(),
-            grants: [(crate::Kind::Read, vec!["/etc/kato".to_owned()])].into(),
+            grants: [(
+                crate::Kind::Read,
+                crate::Grant::Values(vec!["/etc/kato".to_owned()]),
+            )]
+            .into(),
         };
         let options = BuildOptions {
             bin: "kato".into(),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use deno_runner::{Permission, PermissionSet};
+use deno_runner::{Permission, PermissionSet, ReleaseConfig};
 
 use crate::machine::BuildMachine;
 
@@ -62,7 +62,7 @@ impl Kind {
     }
 
     /// Whether the values are file system paths, which deno keeps as written.
-    fn takes_paths(self) -> bool {
+    pub(crate) fn takes_paths(self) -> bool {
         matches!(self, Kind::Read | Kind::Write | Kind::Ffi)
     }
 
@@ -86,14 +86,23 @@ impl fmt::Display for Kind {
     }
 }
 
-/// The permissions a release binary is granted: for each granted kind, the values.
+/// What a policy grants of one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// Every value (`"read": true`), declared on purpose in `xtask.release.grantWhole`.
+    Whole,
+    /// These values only.
+    Values(Vec<String>),
+}
+
+/// The permissions a release binary is granted: for each granted kind, what of it.
 /// Kinds not in the map are not granted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleasePolicy {
     /// Where it was declared: `permissions.default`.
     pub source: String,
     /// The grants.
-    pub grants: BTreeMap<Kind, Vec<String>>,
+    pub grants: BTreeMap<Kind, Grant>,
 }
 
 /// Why a permission set cannot be a release's policy.
@@ -116,68 +125,162 @@ impl fmt::Display for PolicyProblem {
     }
 }
 
+/// Kinds a release may grant whole when it declares so: reading files, environment
+/// variables, system information and remote imports. Writing, the network, programs
+/// and native libraries always stay scoped.
+pub const WHOLE_GRANTABLE: [Kind; 4] = [Kind::Read, Kind::Env, Kind::Sys, Kind::Import];
+
+/// Programs that run whatever they are given: granting one grants every program.
+const INTERPRETERS: [&str; 36] = [
+    "sh",
+    "bash",
+    "dash",
+    "zsh",
+    "ksh",
+    "mksh",
+    "fish",
+    "csh",
+    "tcsh",
+    "ash",
+    "busybox",
+    "env",
+    "xargs",
+    "sudo",
+    "su",
+    "doas",
+    "nohup",
+    "nice",
+    "timeout",
+    "time",
+    "cmd",
+    "powershell",
+    "pwsh",
+    "wsl",
+    "python",
+    "perl",
+    "ruby",
+    "node",
+    "deno",
+    "bun",
+    "php",
+    "lua",
+    "osascript",
+    "tclsh",
+    "wish",
+    "awk",
+];
+
 impl ReleasePolicy {
-    /// The policy declared by the permission set `name`, or every problem that keeps it
-    /// from being one. Refused: `all`, a kind granted whole (`true` or `[]`), the long
-    /// form, and values that would bake the build machine into the binary (see
-    /// [`BuildMachine::claims`]), that deno would not expand (`~`, `$HOME`) or that a
-    /// flag cannot carry (a comma).
+    /// The policy declared by the permission set `name`, read with the declarations of
+    /// `xtask.release` (`declared`), or every problem that keeps it from being one.
+    ///
+    /// Refused: `all`; a kind granted whole (`true`) unless `grantWhole` names it and it
+    /// may be ([`WHOLE_GRANTABLE`]) (a set may still scope a kind `grantWhole` names); an empty list, the long form; `run` entries without
+    /// `allowRun`, and any shell or interpreter; `ffi` entries without `allowFfi`;
+    /// wildcards; paths that reach the whole file system (`/`, `/proc/...`), that would
+    /// bake the build machine into the binary (see [`BuildMachine::claims`]), that deno
+    /// would not expand (`~`, `$HOME`) or that a flag cannot carry (a comma).
     pub fn from_set(
         name: &str,
         set: &PermissionSet,
+        declared: &ReleaseConfig,
         machine: &BuildMachine,
     ) -> Result<Self, Vec<PolicyProblem>> {
         let source = format!("permissions.{name}");
         let mut problems = Vec::new();
-        if set.all == Some(true) {
+        let mut problem = |at: String, value: Option<&str>, reason: String| {
             problems.push(PolicyProblem {
-                at: format!("{source}.all"),
-                value: None,
-                reason: "grants every permission, as -A does; a release lists what it needs, \
-                         kind by kind"
+                at,
+                value: value.map(str::to_owned),
+                reason,
+            })
+        };
+        if set.all == Some(true) {
+            problem(
+                format!("{source}.all"),
+                None,
+                "grants every permission, as -A does; a release lists what it needs, kind by \
+                 kind"
                     .into(),
-            });
+            );
+        }
+        let mut whole = Vec::new();
+        for value in &declared.grant_whole {
+            match Kind::ALL.iter().find(|k| k.as_str() == value) {
+                None => problem(
+                    "xtask.release.grantWhole".into(),
+                    Some(value),
+                    format!(
+                        "not a kind of permission: write one of {}",
+                        WHOLE_GRANTABLE.map(Kind::as_str).join(", ")
+                    ),
+                ),
+                Some(kind) => whole.push(*kind),
+            }
         }
         let mut grants = BTreeMap::new();
         for kind in Kind::ALL {
             let at = format!("{source}.{kind}");
+            let declared_whole = whole.contains(&kind);
             match kind.declared_in(set) {
                 None | Some(Permission::Flag(false)) => {}
-                Some(Permission::Flag(true)) => problems.push(PolicyProblem {
+                Some(Permission::Flag(true)) if !WHOLE_GRANTABLE.contains(&kind) => problem(
                     at,
-                    value: None,
-                    reason: format!(
-                        "true grants every {kind} value; list the values the release needs"
+                    None,
+                    format!(
+                        "true grants every {kind} value, and {kind} always stays scoped in a \
+                         release; list the values the release needs"
                     ),
-                }),
-                Some(Permission::Detailed { .. }) => problems.push(PolicyProblem {
+                ),
+                Some(Permission::Flag(true)) if !declared_whole => problem(
                     at,
-                    value: None,
-                    reason: "the long form (allow/deny/ignore) is not supported in a release \
-                             policy; list the allowed values"
-                        .into(),
-                }),
-                Some(Permission::List(values)) if values.is_empty() => {
-                    problems.push(PolicyProblem {
-                        at,
-                        value: None,
-                        reason: format!(
-                            "an empty list means every {kind} value in a compiled binary; \
-                             omit {kind} (or write false) to grant none"
-                        ),
-                    })
+                    None,
+                    format!(
+                        "true grants every {kind} value; list the values the release needs, or \
+                         declare that it is meant: \"xtask\": {{ \"release\": {{ \"grantWhole\": \
+                         [\"{kind}\"] }} }} (the audit and the release notes then name it)"
+                    ),
+                ),
+                Some(Permission::Flag(true)) => {
+                    grants.insert(kind, Grant::Whole);
                 }
+                Some(Permission::Detailed { .. }) => problem(
+                    at,
+                    None,
+                    "the long form (allow/deny/ignore) is not supported in a release policy; \
+                     list the allowed values"
+                        .into(),
+                ),
+                Some(Permission::List(values)) if values.is_empty() => problem(
+                    at,
+                    None,
+                    format!(
+                        "an empty list means every {kind} value in a compiled binary; omit \
+                         {kind} (or write false) to grant none"
+                    ),
+                ),
                 Some(Permission::List(values)) => {
+                    let opted_in = match kind {
+                        Kind::Run => Some((declared.allow_run, "allowRun", "start programs")),
+                        Kind::Ffi => Some((declared.allow_ffi, "allowFfi", "load native code")),
+                        _ => None,
+                    };
+                    if let Some((false, flag, what)) = opted_in {
+                        problem(
+                            at.clone(),
+                            None,
+                            format!(
+                                "a release that may {what} must say so: \"xtask\": {{ \
+                                 \"release\": {{ \"{flag}\": true }} }}"
+                            ),
+                        );
+                    }
                     for value in values {
                         if let Some(reason) = value_problem(kind, value, machine) {
-                            problems.push(PolicyProblem {
-                                at: at.clone(),
-                                value: Some(value.clone()),
-                                reason,
-                            });
+                            problem(at.clone(), Some(value), reason);
                         }
                     }
-                    grants.insert(kind, values.clone());
+                    grants.insert(kind, Grant::Values(values.clone()));
                 }
             }
         }
@@ -189,15 +292,43 @@ impl ReleasePolicy {
     }
 
     /// The `deno compile` flags: `--no-prompt` (a daemon has no one to ask), then one
-    /// `--allow-<kind>=<values>` per granted kind. Never `-A`.
+    /// `--allow-<kind>[=<values>]` per granted kind. Never `-A`.
     pub fn compile_flags(&self) -> Vec<String> {
         std::iter::once("--no-prompt".to_owned())
-            .chain(
-                self.grants
-                    .iter()
-                    .map(|(kind, values)| format!("--allow-{kind}={}", values.join(","))),
-            )
+            .chain(self.grants.iter().map(|(kind, grant)| match grant {
+                Grant::Whole => format!("--allow-{kind}"),
+                Grant::Values(values) => format!("--allow-{kind}={}", values.join(",")),
+            }))
             .collect()
+    }
+
+    /// The kinds granted whole.
+    pub fn whole(&self) -> Vec<Kind> {
+        self.grants
+            .iter()
+            .filter(|(_, grant)| **grant == Grant::Whole)
+            .map(|(kind, _)| *kind)
+            .collect()
+    }
+
+    /// What the release notes say of the binaries' permissions: the flags, and each kind
+    /// granted whole.
+    pub fn disclosure(&self) -> String {
+        let mut text = format!(
+            "### Permissions\n\nThe binaries are compiled with `{}`.",
+            self.compile_flags().join(" ")
+        );
+        let whole = self.whole();
+        if !whole.is_empty() {
+            let kinds: Vec<String> = whole.iter().map(|k| format!("**{k}**")).collect();
+            text.push_str(&format!(
+                " Granted whole, as declared (`xtask.release.grantWhole`): {}; the binary \
+                 confines itself there.",
+                kinds.join(", ")
+            ));
+        }
+        text.push('\n');
+        text
     }
 }
 
@@ -208,6 +339,12 @@ fn value_problem(kind: Kind, value: &str, machine: &BuildMachine) -> Option<Stri
     }
     if value.contains(',') {
         return Some("a comma separates values in deno's flags; split it into two values".into());
+    }
+    if value.contains('*') {
+        return Some(format!(
+            "a wildcard grants {kind} values nobody listed (deno reads * as every one); list \
+             each value"
+        ));
     }
     if value.starts_with('~') || value.contains('$') || value.contains('%') {
         return Some(
@@ -221,6 +358,13 @@ fn value_problem(kind: Kind, value: &str, machine: &BuildMachine) -> Option<Stri
             "a bare port is embedded by deno as 0.0.0.0{value}, 127.0.0.1{value} and \
              localhost{value}: name the hosts the daemon uses, such as 127.0.0.1{value}"
         ));
+    }
+    if kind == Kind::Run && is_interpreter(value) {
+        return Some(
+            "it runs whatever it is given, so granting it grants every program; grant the \
+             programs themselves"
+                .into(),
+        );
     }
     // Program names (`git`) are looked up on PATH at run time; anything with a
     // separator is a path.
@@ -236,12 +380,57 @@ fn value_problem(kind: Kind, value: &str, machine: &BuildMachine) -> Option<Stri
                 .into(),
         );
     }
+    if let Some(reason) = reaches_everything(value) {
+        return Some(reason);
+    }
     if !is_normal(value) {
         return Some("write the path without ., .. or repeated separators".into());
     }
     machine
         .claims(value)
         .map(|reason| format!("{reason}: the binary would be granted a path of the build machine"))
+}
+
+/// Why a granted path reaches the whole file system, if it does: a root, or `/proc`
+/// (`/proc/self/root` is `/` again).
+pub fn reaches_everything(path: &str) -> Option<String> {
+    let path = path.replace('\\', "/");
+    let bytes = path.as_bytes();
+    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    let body = if drive { &path[2..] } else { path.as_str() };
+    if body.trim_matches('/').is_empty() {
+        return Some("it is the root of the file system: it grants every path".into());
+    }
+    let first = body
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    if !drive && first == "proc" {
+        return Some(
+            "/proc reaches every path again (/proc/self/root is /) and every process's \
+             files; grant the paths the binary uses"
+                .into(),
+        );
+    }
+    None
+}
+
+/// Whether a `run` value names a shell or an interpreter (`/bin/sh`, `python3.12`,
+/// `pwsh.exe`).
+fn is_interpreter(value: &str) -> bool {
+    let name = value
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(value)
+        .to_ascii_lowercase();
+    let name = name.strip_suffix(".exe").unwrap_or(&name);
+    INTERPRETERS.iter().any(|interpreter| {
+        name == *interpreter
+            || name
+                .strip_prefix(interpreter)
+                .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    })
 }
 
 fn is_absolute(path: &str) -> bool {
@@ -292,8 +481,19 @@ mod tests {
         }
     }
 
+    fn runs() -> ReleaseConfig {
+        ReleaseConfig {
+            allow_run: true,
+            ..ReleaseConfig::default()
+        }
+    }
+
     fn problems(set: &PermissionSet) -> Vec<String> {
-        ReleasePolicy::from_set("default", set, &machine())
+        problems_with(set, &runs())
+    }
+
+    fn problems_with(set: &PermissionSet, declared: &ReleaseConfig) -> Vec<String> {
+        ReleasePolicy::from_set("default", set, declared, &machine())
             .unwrap_err()
             .iter()
             .map(ToString::to_string)
@@ -302,7 +502,7 @@ mod tests {
 
     #[test]
     fn flags_are_explicit_per_kind() {
-        let policy = ReleasePolicy::from_set("default", &kato(), &machine()).unwrap();
+        let policy = ReleasePolicy::from_set("default", &kato(), &runs(), &machine()).unwrap();
         assert_eq!(policy.source, "permissions.default");
         assert_eq!(
             policy.compile_flags(),
@@ -337,6 +537,7 @@ mod tests {
         };
         let found = problems(&whole);
         assert!(found[0].starts_with("permissions.default.sys: true grants every sys value"));
+        assert!(found[0].contains(r#""grantWhole": ["sys"]"#), "{found:?}");
         assert!(found[1].starts_with("permissions.default.ffi: an empty list means every"));
         let detailed = PermissionSet {
             net: Some(Permission::Detailed {
@@ -407,5 +608,146 @@ mod tests {
         assert!(found[0].contains("a relative path is resolved against the build machine"));
         assert!(found[4].contains("in the build workspace /work/kato"));
         assert!(found[5].contains("in the build user's home /home/builder"));
+    }
+
+    #[test]
+    fn a_kind_granted_whole_on_purpose_is_compiled_bare_and_disclosed() {
+        let set = PermissionSet {
+            read: Some(Permission::Flag(true)),
+            ..kato()
+        };
+        let declared = ReleaseConfig {
+            grant_whole: vec!["read".into()],
+            ..runs()
+        };
+        let policy = ReleasePolicy::from_set("user", &set, &declared, &machine()).unwrap();
+        assert_eq!(policy.grants[&Kind::Read], Grant::Whole);
+        assert_eq!(policy.compile_flags()[1], "--allow-read");
+        assert_eq!(policy.whole(), [Kind::Read]);
+        assert!(
+            policy
+                .disclosure()
+                .contains("Granted whole, as declared (`xtask.release.grantWhole`): **read**"),
+            "{}",
+            policy.disclosure()
+        );
+        // Undeclared, it is refused with the declaration to write.
+        let found = problems(&set);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("permissions.default.read: true grants every read value"));
+    }
+
+    #[test]
+    fn write_net_run_and_ffi_stay_scoped_and_unknown_kinds_are_named() {
+        let declared = ReleaseConfig {
+            grant_whole: vec!["write".into(), "net".into(), "env".into(), "reed".into()],
+            ..runs()
+        };
+        let set = PermissionSet {
+            write: Some(Permission::Flag(true)),
+            net: Some(Permission::Flag(true)),
+            ..kato()
+        };
+        assert_eq!(
+            problems_with(&set, &declared),
+            [
+                "xtask.release.grantWhole \"reed\": not a kind of permission: write one of \
+                 read, env, sys, import",
+                "permissions.default.write: true grants every write value, and write always \
+                 stays scoped in a release; list the values the release needs",
+                "permissions.default.net: true grants every net value, and net always stays \
+                 scoped in a release; list the values the release needs",
+            ]
+        );
+        // A kind that may be granted whole can still be scoped: the set decides.
+        let declared = ReleaseConfig {
+            grant_whole: vec!["env".into()],
+            ..runs()
+        };
+        let policy = ReleasePolicy::from_set("default", &kato(), &declared, &machine()).unwrap();
+        assert!(policy.whole().is_empty());
+    }
+
+    #[test]
+    fn grants_that_amount_to_everything_are_refused_whatever_is_declared() {
+        let set = PermissionSet {
+            read: list(&[
+                "/",
+                "//",
+                "/proc/self/root",
+                "/proc/1/cwd",
+                "C:\\",
+                "/etc/kato",
+            ]),
+            write: list(&["/"]),
+            env: list(&["*", "AWS_*", "HOME"]),
+            net: list(&["*.example.com:443"]),
+            run: list(&[
+                "/bin/sh",
+                "bash",
+                "python3.12",
+                "C:\\Windows\\System32\\cmd.exe",
+                "pwsh.exe",
+                "env",
+                "/usr/bin/node",
+                "git",
+                "shred",
+            ]),
+            ..PermissionSet::default()
+        };
+        let declared = ReleaseConfig {
+            allow_run: true,
+            allow_ffi: true,
+            ..ReleaseConfig::default()
+        };
+        let named: Vec<String> = problems_with(&set, &declared)
+            .iter()
+            .map(|p| p.split(": ").next().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            named,
+            [
+                "permissions.default.read \"/\"",
+                "permissions.default.read \"//\"",
+                "permissions.default.read \"/proc/self/root\"",
+                "permissions.default.read \"/proc/1/cwd\"",
+                "permissions.default.read \"C:\\\\\"",
+                "permissions.default.write \"/\"",
+                "permissions.default.net \"*.example.com:443\"",
+                "permissions.default.env \"*\"",
+                "permissions.default.env \"AWS_*\"",
+                "permissions.default.run \"/bin/sh\"",
+                "permissions.default.run \"bash\"",
+                "permissions.default.run \"python3.12\"",
+                "permissions.default.run \"C:\\\\Windows\\\\System32\\\\cmd.exe\"",
+                "permissions.default.run \"pwsh.exe\"",
+                "permissions.default.run \"env\"",
+                "permissions.default.run \"/usr/bin/node\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn run_and_ffi_entries_need_their_opt_in() {
+        let set = PermissionSet {
+            run: list(&["git"]),
+            ffi: list(&["/usr/lib/libkato.so"]),
+            ..PermissionSet::default()
+        };
+        assert_eq!(
+            problems_with(&set, &ReleaseConfig::default()),
+            [
+                "permissions.default.run: a release that may start programs must say so: \
+                 \"xtask\": { \"release\": { \"allowRun\": true } }",
+                "permissions.default.ffi: a release that may load native code must say so: \
+                 \"xtask\": { \"release\": { \"allowFfi\": true } }",
+            ]
+        );
+        let declared = ReleaseConfig {
+            allow_run: true,
+            allow_ffi: true,
+            ..ReleaseConfig::default()
+        };
+        assert!(ReleasePolicy::from_set("default", &set, &declared, &machine()).is_ok());
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use camino::{Utf8Path, Utf8PathBuf};
 use deno_runner::{CompileOptions, Deno, DenoProject, Invocation, Locator, default_cache_dir, pin};
 use release_publisher::{
-    BuildMachine, BuildOptions, Kind, ReleasePolicy, TARGETS, Target, audit, base_runtime, build,
-    plan_build,
+    BuildMachine, BuildOptions, Grant, Kind, ReleasePolicy, TARGETS, Target, audit, base_runtime,
+    build, plan_build,
 };
 
 fn deno() -> Deno {
@@ -62,9 +62,12 @@ fn policy() -> ReleasePolicy {
     ReleasePolicy {
         source: "permissions.default".into(),
         grants: BTreeMap::from([
-            (Kind::Read, vec!["/etc/kato".into(), "/var/lib/kato".into()]),
-            (Kind::Write, vec!["/var/lib/kato".into()]),
-            (Kind::Env, vec!["KATO_CONFIG".into()]),
+            (
+                Kind::Read,
+                Grant::Values(vec!["/etc/kato".into(), "/var/lib/kato".into()]),
+            ),
+            (Kind::Write, Grant::Values(vec!["/var/lib/kato".into()])),
+            (Kind::Env, Grant::Values(vec!["KATO_CONFIG".into()])),
         ]),
     }
 }
@@ -96,7 +99,8 @@ fn every_target_compiles_to_its_format_with_the_policy_embedded() {
             })
             .collect(),
     };
-    let plan = plan_build(&project, &policy(), &options).unwrap();
+    let app = deno_runner::App::open(project, None).unwrap();
+    let plan = plan_build(&app, &policy(), &options).unwrap();
     let built = build(&deno, &plan, 2, |_| {}).unwrap();
     for built in &built {
         assert!(built.completed.success(), "{}", built.completed.output);
@@ -161,6 +165,7 @@ fn compile_with(deno: &Deno, fixture: &Fixture, flags: &[String]) -> Vec<u8> {
                 entry: "./main.ts".into(),
                 denort_bin: Some(base_runtime(&denort_dir(), target.triple).unwrap()),
                 no_check: false,
+                frozen: true,
             },
         ))
         .unwrap();

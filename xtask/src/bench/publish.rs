@@ -1,5 +1,7 @@
 //! `cargo xtask bench publish`: memory and throughput of `release publish`, uploading
-//! five artifacts of each size to the local GitHub running as a process of its own.
+//! five artifacts of each size to the local GitHub running as a process of its own. The
+//! artifacts are real ones (publishing audits them first), compiled once and padded to
+//! each size: the padding changes nothing the audit reads.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, ExitCode, Stdio};
@@ -28,7 +30,12 @@ struct Row {
     figures: Figures,
 }
 
-pub fn bench_publish(sizes: &[u64], json: bool) -> Result<ExitCode> {
+/// The release policy of the artifacts, as the bench project declares it.
+const CONFIG: &str = r#"{ "name": "@kato/kato", "version": "0.1.0", "exports": "./main.ts",
+  "lock": false, "permissions": { "default": { "env": ["HOME"] } } }
+"#;
+
+pub fn bench_publish(sizes: &[u64], denort_dir: Option<&Utf8Path>, json: bool) -> Result<ExitCode> {
     let sh = Shell::new()?;
     sh.change_dir(context::repo_root());
     eprintln!("building the local GitHub (crates/fake-github)");
@@ -53,7 +60,11 @@ pub fn bench_publish(sizes: &[u64], json: bool) -> Result<ExitCode> {
     let scratch = Utf8Path::from_path(scratch.path()).context("scratch path is not UTF-8")?;
     let project = scratch.join("project");
     std::fs::create_dir_all(&project)?;
-    std::fs::write(project.join("deno.json"), "{ \"version\": \"0.1.0\" }\n")?;
+    std::fs::write(project.join("deno.json"), CONFIG)?;
+    std::fs::write(
+        project.join("main.ts"),
+        "console.log(Deno.env.get(\"HOME\"));\n",
+    )?;
     let git = Shell::new()?;
     git.change_dir(&project);
     cmd!(git, "git init --quiet --initial-branch=main")
@@ -62,12 +73,47 @@ pub fn bench_publish(sizes: &[u64], json: bool) -> Result<ExitCode> {
     cmd!(git, "git -c user.name=bench -c user.email=bench@kato.invalid commit --quiet --allow-empty -m bench").quiet().run()?;
     let commit = cmd!(git, "git rev-parse HEAD").quiet().read()?;
 
+    let built = scratch.join("built");
+    eprintln!("compiling the five artifacts (cargo xtask release build)");
+    let mut build = Command::new(&xtask);
+    build.args([
+        "release",
+        "build",
+        "--project",
+        project.as_str(),
+        "--out-dir",
+        built.as_str(),
+    ]);
+    if let Some(dir) = denort_dir {
+        build.args(["--denort-dir", context::absolute(dir)?.as_str()]);
+    }
+    let status = build.env_remove("GITHUB_ACTIONS").status()?;
+    ensure!(
+        status.success(),
+        "`release build` of the bench project failed ({status})"
+    );
+    let largest = NAMES
+        .iter()
+        .map(|name| Ok(std::fs::metadata(built.join(name))?.len()))
+        .collect::<Result<Vec<u64>>>()?
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+    if let Some(small) = sizes.iter().find(|&&mb| mb << 20 < largest) {
+        anyhow::bail!(
+            "--sizes {small}: the artifacts are up to {:.0} MB as compiled, so each size must \
+             be at least {} MB",
+            largest as f64 / 1_048_576.0,
+            largest.div_ceil(1 << 20)
+        );
+    }
+
     let mut rows = Vec::new();
     for &megabytes in sizes {
         let dist = scratch.join(format!("dist-{megabytes}"));
         std::fs::create_dir_all(&dist)?;
-        for (i, name) in NAMES.iter().enumerate() {
-            write_artifact(&dist.join(name), megabytes << 20, i as u8)?;
+        for name in NAMES {
+            padded(&built.join(name), &dist.join(name), megabytes << 20)?;
         }
         let mut server = Command::new(&server_exe)
             .args([
@@ -92,11 +138,11 @@ pub fn bench_publish(sizes: &[u64], json: bool) -> Result<ExitCode> {
         let mut publish = Command::new(&xtask);
         publish
             .args([
-                "--project",
-                project.as_str(),
                 "release",
                 "publish",
                 dist.as_str(),
+                "--project",
+                project.as_str(),
                 "--repo",
                 "bench/kato",
             ])
@@ -152,18 +198,19 @@ fn throughput(row: &Row) -> f64 {
     (row.megabytes * 5) as f64 / secs(row.figures.wall)
 }
 
-/// `size` bytes that differ between artifacts (`seed`), written a block at a time.
-fn write_artifact(path: &Utf8Path, size: u64, seed: u8) -> Result<()> {
-    let block: Vec<u8> = (0..1 << 20)
-        .map(|n: u32| (n as u8).wrapping_mul(31) ^ seed)
-        .collect();
-    let mut file = std::io::BufWriter::new(
-        std::fs::File::create(path).with_context(|| format!("cannot write {path}"))?,
-    );
-    let mut left = size;
+/// A copy of the artifact `from` at `to`, padded with zeros to `size` bytes.
+fn padded(from: &Utf8Path, to: &Utf8Path, size: u64) -> Result<()> {
+    std::fs::copy(from, to).with_context(|| format!("cannot copy {from} to {to}"))?;
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(to)
+        .with_context(|| format!("cannot write {to}"))?;
+    let mut file = std::io::BufWriter::new(file);
+    let mut left = size - std::fs::metadata(from)?.len();
+    let zeros = vec![0u8; 1 << 20];
     while left > 0 {
-        let take = left.min(block.len() as u64) as usize;
-        file.write_all(&block[..take])?;
+        let take = left.min(zeros.len() as u64) as usize;
+        file.write_all(&zeros[..take])?;
         left -= take as u64;
     }
     file.flush()?;

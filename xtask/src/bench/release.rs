@@ -11,20 +11,24 @@ use release_publisher::{BuildOptions, TARGETS, base_runtime, build, plan_build};
 use serde_json::json;
 
 use super::{Sides, copy_tree, median, secs};
-use crate::context;
+use crate::context::{self, AppArgs};
 use crate::output::Stream;
 use crate::release::steps;
 
 pub fn bench_release(
-    project: Option<&Utf8Path>,
+    app: &AppArgs,
     runs: u32,
     denort_dir: Option<&Utf8Path>,
     jobs: Option<u32>,
     json: bool,
 ) -> Result<ExitCode> {
-    let project = context::open_project(project)?;
-    let machine = steps::build_machine(&project)?;
-    let policy = steps::policy(&project, "default", &machine)?;
+    let app = app.open()?;
+    let machine = steps::build_machine(&app)?;
+    let policy = steps::policy(&app, None, &machine)?;
+    let bin = app
+        .xtask()
+        .bin
+        .unwrap_or_else(|| release_publisher::DEFAULT_BIN.to_owned());
     let deno = context::deno()?;
     let cores = match jobs {
         Some(jobs) => jobs as usize,
@@ -42,7 +46,7 @@ pub fn bench_release(
     };
     let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
     let scratch = Utf8Path::from_path(scratch.path()).context("scratch path is not UTF-8")?;
-    let dependencies = Sides::new(project.dir(), deno.path())?.download_dependencies(scratch)?;
+    let dependencies = Sides::new(app.root().dir(), deno.path())?.download_dependencies(scratch)?;
     let mut builds = 0;
     // One five-target build with `jobs` compiles at once, in `deno_dir` (None: the
     // user's own, warm).
@@ -50,12 +54,12 @@ pub fn bench_release(
         builds += 1;
         let out_dir = scratch.join(format!("build-{builds}"));
         let options = BuildOptions {
-            bin: "kato".into(),
+            bin: bin.clone(),
             out_dir: out_dir.clone(),
             targets: TARGETS.iter().collect(),
             base_runtimes: base_runtimes.clone(),
         };
-        let mut plan = plan_build(&project, &policy, &options)?;
+        let mut plan = plan_build(&app, &policy, &options)?;
         if cold {
             let deno_dir = scratch.join(format!("deno-dir-{builds}"));
             copy_tree(&dependencies, &deno_dir)?;
@@ -119,7 +123,8 @@ pub fn bench_release(
             })
             .collect();
         let figures = json!({
-            "project": project.dir(),
+            "project": app.root().dir(),
+            "app": app.dir(),
             "deno": deno.version().to_string(),
             "targets": TARGETS.len(),
             "jobs": cores,
@@ -130,7 +135,7 @@ pub fn bench_release(
     } else {
         let mut table = format!(
             "project: {}, deno {}, {} targets, {runs} runs each\n{:<18}  {:>17}  {:>10}  {:>5}\n",
-            project.dir(),
+            app.dir(),
             deno.version(),
             TARGETS.len(),
             "scenario",

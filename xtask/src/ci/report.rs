@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use camino::Utf8Path;
-use deno_runner::{Deno, GatePlan, GateResult, Verdict};
+use deno_runner::{Deno, DenoProject, GatePlan, GateResult, PlanSource, Verdict};
 use github_actions::{Actions, Annotation, END_GROUP, Level, group};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -15,7 +15,7 @@ use crate::output::Stream;
 /// Prints gate outputs in plan order, each as soon as it and every gate before it have
 /// finished, with a spinner naming the gates still running on a terminal.
 pub struct GateLog {
-    names: Vec<&'static str>,
+    names: Vec<String>,
     pending: Vec<Option<GateResult>>,
     next: usize,
     stream: Stream,
@@ -26,7 +26,7 @@ pub struct GateLog {
 impl GateLog {
     /// Gate output goes to `stream`; `actions` folds each gate into a log group.
     pub fn new(plan: &GatePlan, stream: Stream, actions: Option<&Actions>) -> Self {
-        let names: Vec<_> = plan.gates.iter().map(|g| g.name).collect();
+        let names: Vec<String> = plan.gates.iter().map(|g| g.name.clone()).collect();
         let spinner = if actions.is_some() {
             ProgressBar::hidden()
         } else {
@@ -71,7 +71,7 @@ impl GateLog {
             .iter()
             .zip(&self.pending)
             .filter(|(_, done)| done.is_none())
-            .map(|(name, _)| *name)
+            .map(|(name, _)| name.as_str())
             .collect();
         self.spinner.set_message(running.join(", "));
     }
@@ -80,7 +80,7 @@ impl GateLog {
         let title = format!(
             "{}: {} ({}, {:.2}s)",
             result.gate.name,
-            result.gate.invocation,
+            result.gate.command,
             result.verdict.as_str(),
             result.duration.as_secs_f64()
         );
@@ -105,6 +105,7 @@ impl GateLog {
 /// Everything the summary shows.
 pub struct Summary<'a> {
     pub project: &'a Utf8Path,
+    pub source: &'a PlanSource,
     pub deno: &'a Deno,
     pub results: &'a [GateResult],
     pub total: Duration,
@@ -126,19 +127,26 @@ impl Summary<'_> {
     /// The terminal table and verdict.
     pub fn table(&self) -> String {
         let mut out = String::new();
+        let width = self
+            .results
+            .iter()
+            .map(|r| r.gate.name.chars().count())
+            .chain([6])
+            .max()
+            .unwrap_or(6);
         let _ = writeln!(
             out,
-            "\n{:<6}  {:<9}  {:>7}  command",
+            "\n{:<width$}  {:<9}  {:>7}  command",
             "gate", "result", "seconds"
         );
         for result in self.results {
             let _ = writeln!(
                 out,
-                "{:<6}  {:<9}  {:>7.2}  {}",
+                "{:<width$}  {:<9}  {:>7.2}  {}",
                 result.gate.name,
                 result.verdict.as_str(),
                 result.duration.as_secs_f64(),
-                result.gate.invocation
+                result.gate.command
             );
         }
         for hint in self.hints() {
@@ -165,7 +173,7 @@ impl Summary<'_> {
                 "| {} | {mark} | {:.2} | `{}` |",
                 result.gate.name,
                 result.duration.as_secs_f64(),
-                result.gate.invocation
+                result.gate.command.replace('|', "\\|")
             );
         }
         for hint in self.hints() {
@@ -183,7 +191,7 @@ impl Summary<'_> {
             .map(|result| {
                 json!({
                     "name": result.gate.name,
-                    "command": result.gate.invocation.to_string(),
+                    "command": result.gate.command,
                     "result": result.verdict.as_str(),
                     "exit_code": result.exit_code,
                     "seconds": round_ms(result.duration),
@@ -200,6 +208,7 @@ impl Summary<'_> {
         json!({
             "passed": self.passed(),
             "project": self.project,
+            "gates_from": self.source.to_string(),
             "deno": { "version": self.deno.version().to_string(), "path": self.deno.path() },
             "seconds": round_ms(self.total),
             "gates": gates,
@@ -228,7 +237,7 @@ impl Summary<'_> {
         }
         let names: Vec<String> = failed
             .iter()
-            .map(|r| format!("{} (`{}`)", r.gate.name, r.gate.invocation))
+            .map(|r| format!("{} (`{}`)", r.gate.name, r.gate.command))
             .collect();
         format!(
             "ci failed in {total:.2}s: {} of {} gates failed: {}",
@@ -244,7 +253,10 @@ impl Summary<'_> {
 pub fn annotate(actions: &Actions, results: &[GateResult], stream: Stream) {
     let mut out = String::new();
     for result in results {
-        let title = format!("deno {}", result.gate.invocation.subcommand.as_str());
+        let title = match result.gate.kind.subcommand() {
+            Some(subcommand) => format!("deno {}", subcommand.as_str()),
+            None => result.gate.name.clone(),
+        };
         for diagnostic in &result.diagnostics {
             let annotation = Annotation {
                 level: Level::Error,
@@ -277,18 +289,83 @@ pub fn annotate(actions: &Actions, results: &[GateResult], stream: Stream) {
 }
 
 /// Each stale lockfile once, with the gates that found it.
-fn stale_lockfiles(results: &[GateResult]) -> Vec<(&Utf8Path, Vec<&'static str>)> {
-    let mut found: Vec<(&Utf8Path, Vec<&'static str>)> = Vec::new();
+fn stale_lockfiles(results: &[GateResult]) -> Vec<(&Utf8Path, Vec<&str>)> {
+    let mut found: Vec<(&Utf8Path, Vec<&str>)> = Vec::new();
     for result in results {
         let Some(lock) = result.stale_lockfile.as_deref() else {
             continue;
         };
         match found.iter_mut().find(|(known, _)| *known == lock) {
-            Some((_, gates)) => gates.push(result.gate.name),
-            None => found.push((lock, vec![result.gate.name])),
+            Some((_, gates)) => gates.push(&result.gate.name),
+            None => found.push((lock, vec![&result.gate.name])),
         }
     }
     found
+}
+
+/// `ci --print-plan`: the gates, stage by stage and lane by lane, with the flags the plan
+/// added or left out.
+pub fn print_plan(project: &DenoProject, plan: &GatePlan, json: bool) {
+    if json {
+        let gates: Vec<_> = plan
+            .gates
+            .iter()
+            .map(|gate| {
+                json!({
+                    "name": gate.name,
+                    "command": gate.command,
+                    "argv": gate.invocation.argv(),
+                    "env": gate.invocation.env,
+                    "notes": gate.notes,
+                })
+            })
+            .collect();
+        let stages: Vec<Vec<Vec<&str>>> = plan
+            .stages
+            .iter()
+            .map(|stage| {
+                stage
+                    .iter()
+                    .map(|lane| lane.iter().map(|&i| plan.gates[i].name.as_str()).collect())
+                    .collect()
+            })
+            .collect();
+        let plan = json!({
+            "project": project.dir(),
+            "gates_from": plan.source.to_string(),
+            "gates": gates,
+            "stages": stages,
+        });
+        Stream::Stdout.write(&format!("{plan:#}\n"));
+        return;
+    }
+    let mut out = format!("gates: {}\n", plan.source);
+    for (number, stage) in plan.stages.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\nstage {} ({}):",
+            number + 1,
+            match stage.len() {
+                1 => "one lane".to_owned(),
+                n => format!("{n} lanes side by side"),
+            }
+        );
+        for (lane, gates) in stage.iter().enumerate() {
+            for (position, &index) in gates.iter().enumerate() {
+                let gate = &plan.gates[index];
+                let lead = if position == 0 {
+                    format!("  lane {}:", lane + 1)
+                } else {
+                    "    then".to_owned()
+                };
+                let _ = writeln!(out, "{lead} {}: {}", gate.name, gate.command);
+                for note in &gate.notes {
+                    let _ = writeln!(out, "          {note}");
+                }
+            }
+        }
+    }
+    Stream::Stdout.write(&out);
 }
 
 fn round_ms(duration: Duration) -> f64 {

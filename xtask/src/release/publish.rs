@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use camino::{Utf8Path, Utf8PathBuf};
-use deno_runner::DenoProject;
+use deno_runner::App;
 use github_actions::Actions;
 use github_api::{GitHub, Progress, RepoName, SetupError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -119,17 +119,12 @@ pub fn client() -> Result<GitHub> {
     Ok(github.with_retry_notice(|line| eprintln!("{line}")))
 }
 
-/// The release notes: the CHANGELOG.md section of the version (in the project, else at
-/// the root of its git repository), else the subjects of the commits since the previous
-/// `v*` tag.
-pub fn notes(
-    project: &DenoProject,
-    git_root: &Utf8Path,
-    tag: &str,
-    commit: &str,
-) -> Result<String> {
+/// The release notes: the CHANGELOG.md section of the version (in the app, else in the
+/// project, else at the root of its git repository), else the subjects of the commits
+/// since the previous `v*` tag.
+pub fn notes(app: &App, git_root: &Utf8Path, tag: &str, commit: &str) -> Result<String> {
     let version = tag.trim_start_matches('v');
-    for dir in [project.dir(), git_root] {
+    for dir in [app.dir(), app.root().dir(), git_root] {
         let path = dir.join("CHANGELOG.md");
         if let Ok(text) = std::fs::read_to_string(&path) {
             if let Some(section) = changelog_section(&text, version) {
@@ -172,6 +167,13 @@ pub fn print_calls(spec: &ReleaseSpec, github_api_url: &str) {
     );
     for call in planned_calls(spec) {
         text.push_str(&format!("  {call}\n"));
+    }
+    text.push_str(&format!(
+        "the release, titled {:?}, would say:\n",
+        spec.title
+    ));
+    for line in spec.notes.lines() {
+        text.push_str(&format!("  | {line}\n"));
     }
     Stream::Stdout.write(&text);
 }
@@ -290,10 +292,10 @@ impl Report for Reporter {
     }
 }
 
-/// The command that resumes a publication of the files in `dir`: the same project, the
-/// same artifacts (`targets`, none for all five, and `bin`), at the same commit.
+/// The command that resumes a publication of the files in `dir`: the same project and
+/// app, the same artifacts (`targets`, none for all five, and `bin`), at the same commit.
 pub fn resume_command(
-    project: &Utf8Path,
+    app: &App,
     dir: &Utf8Path,
     repo: &RepoName,
     commit: &str,
@@ -301,8 +303,12 @@ pub fn resume_command(
     bin: &str,
 ) -> String {
     let mut command = format!(
-        "cargo xtask release publish {dir} --repo {repo} --ref {commit} --project {project}"
+        "cargo xtask release publish {dir} --repo {repo} --ref {commit} --project {}",
+        app.root().dir()
     );
+    if app.dir() != app.root().dir() {
+        command.push_str(&format!(" --app {}", app.dir()));
+    }
     for target in targets {
         command.push_str(&format!(" --target {target}"));
     }

@@ -5,38 +5,33 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use camino::{Utf8Path, Utf8PathBuf};
-use deno_runner::{Deno, DenoProject};
+use deno_runner::{App, Deno, DenoProject};
 use github_actions::Actions;
 use github_api::{GitHub, RepoName};
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
-    ArtifactPlan, BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, LocalAsset,
-    ReleasePolicy, ReleaseSpec, SHA256SUMS, TARGETS, Target, TypeCheckFailed, audit, base_runtime,
-    build, matrix, plan_build, sha256_hex, sha256sums,
+    ArtifactFile, Audited, BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, LocalAsset,
+    ReleasePolicy, ReleaseSpec, SHA256SUMS, Target, TypeCheckFailed, audit_files, base_runtime,
+    build, matrix, plan_build, sha256sums,
 };
 use semver::Version;
 use version_check::{ReleaseFacts, Repository, VersionError, check_declared};
 
-use super::{BuildArgs, TargetArgs};
+use super::BuildArgs;
 use crate::context;
 use crate::failure::{check_failed, problems};
 use crate::output::Stream;
 
-/// The requested version is the one in deno.json(c).
-pub fn check_version(project: &DenoProject, version: &Version) -> Result<()> {
-    check_declared(
-        version,
-        project.config().version.as_deref(),
-        project.config_path(),
-    )
-    .map(drop)
-    .map_err(version_error)
+/// The requested version is the one in the app's deno.json(c).
+pub fn check_version(app: &App, version: &Version) -> Result<()> {
+    check_declared(version, app.version(), app.config_path())
+        .map(drop)
+        .map_err(version_error)
 }
 
-/// The version in deno.json(c), for a build without a requested version.
-pub fn declared_version(project: &DenoProject) -> Result<Version> {
-    version_check::parse_declared(project.config().version.as_deref(), project.config_path())
-        .map_err(version_error)
+/// The version in the app's deno.json(c), for a build without a requested version.
+pub fn declared_version(app: &App) -> Result<Version> {
+    version_check::parse_declared(app.version(), app.config_path()).map_err(version_error)
 }
 
 fn version_error(error: VersionError) -> anyhow::Error {
@@ -48,12 +43,16 @@ fn version_error(error: VersionError) -> anyhow::Error {
 }
 
 /// This machine's workspace and home directories, in every spelling (symlinks resolved
-/// or not): the project, its git work tree, this xtask workspace, `$GITHUB_WORKSPACE`,
-/// `$HOME`.
-pub fn build_machine(project: &DenoProject) -> Result<BuildMachine> {
-    let mut workspaces = vec![project.dir().to_owned(), context::repo_root().to_owned()];
+/// or not): the project and its app, its git work tree, this xtask workspace,
+/// `$GITHUB_WORKSPACE`, `$HOME`.
+pub fn build_machine(app: &App) -> Result<BuildMachine> {
+    let mut workspaces = vec![
+        app.root().dir().to_owned(),
+        app.dir().to_owned(),
+        context::repo_root().to_owned(),
+    ];
     // A build outside git (a matrix job's copy, a test) has no work tree to add.
-    if let Ok(repo) = Repository::open(project.dir()) {
+    if let Ok(repo) = Repository::open(app.dir()) {
         workspaces.push(repo.root().to_owned());
     }
     workspaces.extend(env_path("GITHUB_WORKSPACE"));
@@ -88,22 +87,32 @@ fn spellings(paths: Vec<Utf8PathBuf>) -> Vec<Utf8PathBuf> {
     all
 }
 
-/// The release policy: the permission set `name` of deno.json(c), checked.
-pub fn policy(project: &DenoProject, name: &str, machine: &BuildMachine) -> Result<ReleasePolicy> {
-    let config = project.config_path();
-    let set = project.config().permissions.get(name).ok_or_else(|| {
+/// The release policy: the permission set `name` (default: the app's
+/// `xtask.release.permissions`, else `default`) of the app's deno.json(c), else the
+/// project's, checked.
+pub fn policy(app: &App, name: Option<&str>, machine: &BuildMachine) -> Result<ReleasePolicy> {
+    let named = app.xtask().release.permissions;
+    let name = name.or(named.as_deref()).unwrap_or("default");
+    let (config, set) = app.permission_set(name).ok_or_else(|| {
         anyhow!(
-            "{config} has no permission set {name:?}: declare the release's permissions as \
+            "{} has no permission set {name:?}: declare the release's permissions as \
              \"permissions\": {{ \"{name}\": {{ \"read\": [...], ... }} }} (see the README, \
-             Release permissions), or name another set with --permission-set"
+             Release permissions), or name another set with --permission-set",
+            app.config_path()
         )
     })?;
-    ReleasePolicy::from_set(name, set, machine).map_err(|found| {
+    let declared = app.xtask().release;
+    let mut policy = ReleasePolicy::from_set(name, set, &declared, machine).map_err(|found| {
         problems(
-            &format!("the release policy permissions.{name} in {config} is refused (nothing was compiled):"),
+            &format!(
+                "the release policy permissions.{name} in {config} is refused (nothing was \
+                 compiled):"
+            ),
             &found,
         )
-    })
+    })?;
+    policy.source = format!("permissions.{name} of {config}");
+    Ok(policy)
 }
 
 /// The preflight of releasing `reference` as `tag`; returns the commit released.
@@ -153,19 +162,12 @@ pub fn ci_gate(project: &DenoProject, deno: &Deno, started: Instant) -> Result<(
     }
 }
 
-/// The targets `args` selects, in the runbook's order.
-pub fn selected(args: &TargetArgs) -> Vec<&'static Target> {
-    TARGETS
-        .iter()
-        .filter(|target| args.targets.is_empty() || args.targets.iter().any(|t| t == target.triple))
-        .collect()
-}
-
 /// The compile plan: where the artifacts go and which base runtimes are used.
 pub fn plan(
-    project: &DenoProject,
+    app: &App,
     policy: &ReleasePolicy,
     args: &BuildArgs,
+    bin: &str,
     version: &Version,
 ) -> Result<BuildPlan> {
     let out_dir = match &args.out_dir {
@@ -174,7 +176,7 @@ pub fn plan(
             .join("target/dist")
             .join(version.to_string()),
     };
-    let targets = selected(&args.targets);
+    let targets = args.targets.selection.targets();
     let base_runtimes = match &args.denort_dir {
         None => BTreeMap::new(),
         Some(dir) => {
@@ -186,12 +188,12 @@ pub fn plan(
         }
     };
     let options = BuildOptions {
-        bin: args.targets.bin.clone(),
+        bin: bin.to_owned(),
         out_dir,
         targets,
         base_runtimes,
     };
-    plan_build(project, policy, &options)
+    plan_build(app, policy, &options)
 }
 
 /// Runs the compiles, `jobs` at a time (default: one per core), showing progress.
@@ -306,16 +308,6 @@ impl Progress {
     }
 }
 
-/// An artifact that passed the audit.
-#[derive(Debug)]
-pub struct Artifact {
-    name: String,
-    path: Utf8PathBuf,
-    triple: &'static str,
-    size: u64,
-    sha256: String,
-}
-
 /// Audits every artifact and computes its checksum, side by side; writes SHA256SUMS
 /// when all pass. An artifact that fails is removed so that it cannot be published;
 /// the others stay, and no SHA256SUMS is written.
@@ -324,9 +316,29 @@ pub fn audit_and_checksum(
     built: &[Built],
     policy: &ReleasePolicy,
     machine: &BuildMachine,
-) -> Result<Vec<Artifact>> {
-    let planned: Vec<&ArtifactPlan> = built.iter().map(|b| &b.artifact).collect();
-    let (artifacts, findings) = audit_each(&planned, policy, machine);
+) -> Result<Vec<Audited>> {
+    let files: Vec<ArtifactFile> = built
+        .iter()
+        .map(|b| ArtifactFile {
+            name: &b.artifact.name,
+            path: &b.artifact.path,
+            target: b.artifact.target,
+        })
+        .collect();
+    let audited = audit_files(&files, policy, machine);
+    let mut findings = Vec::new();
+    for refused in audited.iter().filter(|a| !a.findings.is_empty()) {
+        findings.extend(refused.findings.iter().cloned());
+        match std::fs::remove_file(&refused.path) {
+            Ok(()) => {}
+            // Unreadable because it is gone: nothing is left to publish.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => findings.push(format!(
+                "{}: cannot remove the refused {}: {error}",
+                refused.name, refused.path
+            )),
+        }
+    }
     if !findings.is_empty() {
         return Err(problems(
             &format!(
@@ -337,96 +349,84 @@ pub fn audit_and_checksum(
             &findings,
         ));
     }
-    let sums: Vec<(String, String)> = artifacts
+    let sums: Vec<(String, String)> = audited
         .iter()
         .map(|a| (a.name.clone(), a.sha256.clone()))
         .collect();
     let path = plan.out_dir.join(SHA256SUMS);
     std::fs::write(&path, sha256sums(&sums)).with_context(|| format!("cannot write {path}"))?;
-    Ok(artifacts)
+    Ok(audited)
 }
 
-/// Audits each artifact in its own thread and removes every refused one. Returns the
-/// artifacts that passed and all the findings, in target order. An artifact that cannot
-/// be read is refused too (it was not audited), and a failed removal is a finding: one
-/// failure never keeps the other artifacts from being audited, removed or reported.
-fn audit_each(
-    planned: &[&ArtifactPlan],
+/// The audit of artifacts gathered for publishing, before anything is asked of GitHub:
+/// each must be a binary of its target with exactly the policy's permissions, as
+/// `release build` checks. Nothing is removed: the files are the caller's.
+pub fn audit_gathered(
+    assets: &[LocalAsset],
+    targets: &[&'static Target],
+    bin: &str,
     policy: &ReleasePolicy,
     machine: &BuildMachine,
-) -> (Vec<Artifact>, Vec<String>) {
-    let audits: Vec<(Option<Artifact>, Vec<String>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = planned
-            .iter()
-            .map(|planned| scope.spawn(move || audit_one(planned, policy, machine)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("an audit thread panicked"))
-            .collect()
-    });
-    let mut passed = Vec::new();
-    let mut findings = Vec::new();
-    for (planned, (artifact, found)) in planned.iter().zip(audits) {
-        if found.is_empty() {
-            passed.extend(artifact);
-            continue;
-        }
-        findings.extend(found);
-        match std::fs::remove_file(&planned.path) {
-            Ok(()) => {}
-            // Unreadable because it is gone: nothing is left to publish.
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => findings.push(format!(
-                "{}: cannot remove the refused {}: {error}",
-                planned.name, planned.path
-            )),
-        }
-    }
-    (passed, findings)
-}
-
-/// The artifact read, audited and summed, with the audit's findings (none: it passed),
-/// or only the finding that it cannot be read.
-fn audit_one(
-    planned: &ArtifactPlan,
-    policy: &ReleasePolicy,
-    machine: &BuildMachine,
-) -> (Option<Artifact>, Vec<String>) {
-    let path = &planned.path;
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            let finding = format!("{}: cannot read {path}: {error}", planned.name);
-            return (None, vec![finding]);
-        }
-    };
-    let findings = audit(&planned.name, &bytes, planned.target, policy, machine)
+) -> Result<()> {
+    let files: Vec<ArtifactFile> = targets
         .iter()
-        .map(ToString::to_string)
+        .filter_map(|&target| {
+            let name = target.artifact_name(bin);
+            let asset = assets.iter().find(|a| a.name == name)?;
+            Some(ArtifactFile {
+                name: &asset.name,
+                path: &asset.path,
+                target,
+            })
+        })
         .collect();
-    let artifact = Artifact {
-        name: planned.name.clone(),
-        path: path.clone(),
-        triple: planned.target.triple,
-        size: bytes.len() as u64,
-        sha256: sha256_hex(&bytes),
-    };
-    (Some(artifact), findings)
+    let audited = audit_files(&files, policy, machine);
+    let findings: Vec<&String> = audited.iter().flat_map(|a| &a.findings).collect();
+    if !findings.is_empty() {
+        // Refused before any change: exit status 2, as every refusal of `release publish`.
+        let listed: Vec<String> = findings.iter().map(|f| format!("\n  - {f}")).collect();
+        bail!(
+            "the audit refused the artifacts below against {} (nothing was published):{}",
+            policy.source,
+            listed.concat()
+        );
+    }
+    eprintln!(
+        "audit: {} artifacts are their targets' binaries with the permissions of {}{}",
+        audited.len(),
+        policy.source,
+        whole_note(policy)
+    );
+    Ok(())
+}
+
+/// `; read granted whole, as declared`, for the kinds the policy grants whole.
+fn whole_note(policy: &ReleasePolicy) -> String {
+    let whole = policy.whole();
+    if whole.is_empty() {
+        return String::new();
+    }
+    let kinds: Vec<&str> = whole.iter().map(|k| k.as_str()).collect();
+    format!(
+        "; {} granted whole, as declared (xtask.release.grantWhole)",
+        kinds.join(", ")
+    )
 }
 
 /// Prints the artifacts; inside GitHub Actions also the step summary and outputs.
-pub fn report(plan: &BuildPlan, artifacts: &[Artifact]) -> Result<()> {
+pub fn report(plan: &BuildPlan, policy: &ReleasePolicy, artifacts: &[Audited]) -> Result<()> {
     let mut text = format!(
-        "{} artifacts passed the audit, in {}:\n",
+        "{} artifacts passed the audit against {}{}, in {}:\n",
         artifacts.len(),
+        policy.source,
+        whole_note(policy),
         plan.out_dir
     );
     for a in artifacts {
         text.push_str(&format!(
             "  {:<26} {:<26} {:>6.1} MB  sha256 {}\n",
             a.name,
-            a.triple,
+            a.target.triple,
             a.size as f64 / 1e6,
             a.sha256
         ));
@@ -442,7 +442,7 @@ pub fn report(plan: &BuildPlan, artifacts: &[Artifact]) -> Result<()> {
             markdown.push_str(&format!(
                 "| {} | {} | {:.1} MB | `{}` |\n",
                 a.name,
-                a.triple,
+                a.target.triple,
                 a.size as f64 / 1e6,
                 a.sha256
             ));
@@ -456,14 +456,6 @@ pub fn report(plan: &BuildPlan, artifacts: &[Artifact]) -> Result<()> {
         actions.set_output("dir", plan.out_dir.as_str())?;
     }
     Ok(())
-}
-
-/// The targets named by `--target` flags, or all five.
-pub fn targets_named(triples: &[String]) -> Vec<&'static Target> {
-    TARGETS
-        .iter()
-        .filter(|target| triples.is_empty() || triples.iter().any(|t| t == target.triple))
-        .collect()
 }
 
 /// GitHub's side of the preflight: no published release of `tag`, the tag (if any) at
@@ -498,42 +490,59 @@ Nothing was changed."
 
 /// What to publish: the files, with the title and notes of `tag`.
 pub fn release_spec(
-    project: &DenoProject,
+    app: &App,
+    policy: &ReleasePolicy,
     git_root: &Utf8Path,
     repo: RepoName,
     tag: &str,
     commit: &str,
     assets: Vec<LocalAsset>,
 ) -> Result<ReleaseSpec> {
-    let notes = super::publish::notes(project, git_root, tag, commit)?;
+    let notes = format!(
+        "{}\n\n{}",
+        super::publish::notes(app, git_root, tag, commit)?.trim_end(),
+        policy.disclosure()
+    );
     Ok(ReleaseSpec {
         repo,
         tag: tag.to_owned(),
         commit: commit.to_owned(),
-        title: format!("{} {}", project_name(project), tag),
+        title: format!("{} {}", project_name(app), tag),
         notes,
         assets,
     })
 }
 
 /// The project's name for release titles: its directory's name.
-fn project_name(project: &DenoProject) -> String {
-    project.dir().file_name().unwrap_or("release").to_owned()
+fn project_name(app: &App) -> String {
+    app.root().dir().file_name().unwrap_or("release").to_owned()
 }
 
 /// Prints the matrix (`--json`) or a table of targets and the compile flags.
-pub fn print_matrix(args: &TargetArgs, policy: &ReleasePolicy, json: bool) -> Result<()> {
-    let targets = selected(args);
-    let matrix = matrix(&targets, &args.bin);
+pub fn print_matrix(
+    app: &App,
+    targets: &[&'static Target],
+    bin: &str,
+    policy: &ReleasePolicy,
+    json: bool,
+) -> Result<()> {
+    let matrix = matrix(targets, bin);
     if json {
-        Stream::Stdout.write(&format!("{matrix:#}\n"));
+        let plan = serde_json::json!({
+            "project": app.root().dir(),
+            "app": app.dir(),
+            "version": app.version(),
+            "compile_flags": policy.compile_flags(),
+            "matrix": matrix,
+        });
+        Stream::Stdout.write(&format!("{plan:#}\n"));
     } else {
         let mut text = format!("{:<26} {:<26} {}\n", "target", "artifact", "runner");
-        for target in &targets {
+        for target in targets {
             text.push_str(&format!(
                 "{:<26} {:<26} {}\n",
                 target.triple,
-                target.artifact_name(&args.bin),
+                target.artifact_name(bin),
                 target.runner
             ));
         }
@@ -559,7 +568,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use deno_runner::{CompileOptions, Invocation, default_cache_dir};
-    use release_publisher::{Kind, build};
+    use release_publisher::{Grant, Kind, TARGETS, build};
 
     use super::*;
     use crate::failure::exit_status;
@@ -579,10 +588,10 @@ mod tests {
         )
         .unwrap();
         std::fs::write(project_dir.join("main.ts"), "console.log(\"kato\");\n").unwrap();
-        let project = DenoProject::open(&project_dir).unwrap();
+        let project = App::open(DenoProject::open(&project_dir).unwrap(), None).unwrap();
         let policy = ReleasePolicy {
             source: "permissions.default".into(),
-            grants: BTreeMap::from([(Kind::Read, vec!["/etc/kato".into()])]),
+            grants: BTreeMap::from([(Kind::Read, Grant::Values(vec!["/etc/kato".into()]))]),
         };
         let machine = BuildMachine {
             workspaces: vec![project_dir.clone()],
@@ -621,6 +630,7 @@ mod tests {
                     entry: "./main.ts".into(),
                     denort_bin: Some(base_runtime(&denort, "aarch64-apple-darwin").unwrap()),
                     no_check: true,
+                    frozen: false,
                 },
             ))
             .unwrap();

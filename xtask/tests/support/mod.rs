@@ -34,6 +34,17 @@ impl Project {
         Self { _dir: dir, path }
     }
 
+    /// A copy of examples/kato-monorepo: a Deno workspace whose released app is
+    /// apps/daemon.
+    pub fn copy_monorepo() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8Path::from_path(dir.path())
+            .unwrap()
+            .join("kato-monorepo");
+        copy_tree(&repo_root().join("examples/kato-monorepo"), &path);
+        Self { _dir: dir, path }
+    }
+
     /// An empty directory, to write a project into.
     pub fn empty() -> Self {
         let dir = tempfile::tempdir().unwrap();
@@ -88,6 +99,10 @@ fn copy_tree(from: &Utf8Path, to: &Utf8Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in from.read_dir_utf8().unwrap() {
         let entry = entry.unwrap();
+        // What a run of the example's own tests or dev task leaves behind.
+        if [".test-tmp", ".kato-dev"].contains(&entry.file_name()) {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
             copy_tree(entry.path(), &target);
@@ -180,6 +195,32 @@ impl Run {
     }
 }
 
+/// The pinned deno, located or provisioned as the tasks do.
+pub fn deno() -> Utf8PathBuf {
+    let pin = deno_runner::pin::read_pin(&repo_root().join(deno_runner::pin::PIN_FILE)).unwrap();
+    let located = deno_runner::Locator::from_env(pin)
+        .unwrap()
+        .locate()
+        .expect("deno can be found or provisioned (needs npm and the registry)");
+    located.deno.path().to_owned()
+}
+
+/// `deno task <task>` in `dir`, as a developer runs it: its exit code and output.
+pub fn deno_task(dir: &Utf8Path, task: &str) -> Run {
+    let output = Command::new(deno())
+        .args(["task", task])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("deno runs");
+    Run {
+        code: output.status.code().expect("deno exited on its own"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
 /// The release targets' triples, in the runbook's order.
 pub const TRIPLES: [&str; 5] = [
     "x86_64-unknown-linux-gnu",
@@ -195,4 +236,53 @@ pub fn denort_dir() -> Utf8PathBuf {
     let cache = deno_runner::default_cache_dir().unwrap();
     npm_denort::provision(&cache, &pinned_deno_version(), &TRIPLES)
         .expect("the @deno/<platform> npm packages can be installed (needs npm and the registry)")
+}
+
+/// The release policy of [`audited_artifacts`], as a project declares it in deno.json.
+pub const AUDITED_CONFIG: &str = r#"{
+  "name": "@kato/kato",
+  "version": "0.1.0",
+  "exports": "./main.ts",
+  "lock": false,
+  "permissions": { "default": { "env": ["HOME"] } }
+}
+"#;
+
+/// The five artifacts of a small project compiled with the policy of [`AUDITED_CONFIG`]
+/// by `cargo xtask release build`, so that they pass the audit `release publish` makes:
+/// built once into the target directory and kept there (a lock keeps test processes
+/// from building them at once).
+pub fn audited_artifacts() -> Utf8PathBuf {
+    let root = Utf8PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("audited-artifacts-{}", pinned_deno_version()));
+    let out = root.join("dist");
+    std::fs::create_dir_all(&root).unwrap();
+    let lock = std::fs::File::create(root.join(".lock")).unwrap();
+    // Held until `lock` is dropped at the end: one test process builds, the others wait.
+    let locked = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) };
+    assert_eq!(locked, 0, "cannot lock {root}/.lock");
+    if !out.join("SHA256SUMS").is_file() {
+        let project = root.join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(project.join("deno.json"), AUDITED_CONFIG).unwrap();
+        std::fs::write(
+            project.join("main.ts"),
+            "console.log(Deno.env.get(\"HOME\"));\n",
+        )
+        .unwrap();
+        let denort = denort_dir();
+        let run = xtask(&[
+            "release",
+            "build",
+            "--project",
+            project.as_str(),
+            "--out-dir",
+            out.as_str(),
+            "--denort-dir",
+            denort.as_str(),
+        ])
+        .run();
+        assert_eq!(run.code, 0, "{}", run.all());
+    }
+    out
 }
