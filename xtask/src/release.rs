@@ -7,7 +7,7 @@ pub(crate) mod steps;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::builder::PossibleValuesParser;
 use deno_runner::App;
@@ -274,6 +274,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 fn release(args: &Args) -> Result<ExitCode> {
     let started = Instant::now();
     let input = args.version.as_deref().unwrap_or_default();
+    if let Some(step) = misspelled_step(input) {
+        bail!(
+            "{input:?} is neither a version nor a step of release: did you mean `cargo xtask \
+             release {step}`? (the steps are plan, build and publish)"
+        );
+    }
     let version = parse_version(input)?;
     let build = &args.build;
     let app = build.app.open()?;
@@ -399,6 +405,16 @@ fn repository(flag: Option<&str>, dir: &Utf8Path, dry_run: bool) -> Result<RepoN
         }
         Err(error) => Err(error),
     }
+}
+
+/// The step `word` is a near miss of (`plann`, `buidl`), when it cannot be a version.
+fn misspelled_step(word: &str) -> Option<&'static str> {
+    if word.starts_with(|c: char| c.is_ascii_digit() || c == 'v') && word.len() > 1 {
+        return None;
+    }
+    ["plan", "build", "publish"]
+        .into_iter()
+        .find(|step| strsim::damerau_levenshtein(word, step) <= 2)
 }
 
 fn parse_bin(name: &str) -> Result<String, String> {

@@ -593,3 +593,22 @@ fn release_publishes_the_compiled_artifacts_to_github() {
     }
     assert_eq!(release.assets.len(), 6);
 }
+
+#[test]
+fn a_misspelled_step_is_suggested_not_read_as_a_version() {
+    for (typed, step) in [("plann", "plan"), ("biuld", "build"), ("pubish", "publish")] {
+        let run = xtask(&["release", typed]).run();
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert_contains(
+            &run.stderr,
+            &format!("did you mean `cargo xtask release {step}`?"),
+        );
+        assert!(
+            !run.stderr.contains("not a release version"),
+            "{}",
+            run.all()
+        );
+    }
+    let run = xtask(&["release", "v0.1.0", "--dry-run"]).run();
+    assert_contains(&run.stderr, "is not a release version");
+}

@@ -156,3 +156,15 @@ fn verify_tag_names_each_mismatch() {
     assert_contains(&run.stderr, "the tag v0.1.0 cannot be released:");
     assert_contains(&run.stderr, "is not on main (");
 }
+
+/// The example reads its version from deno.json, as a real project does: a bump leaves
+/// its own tests passing.
+#[test]
+fn bump_on_the_example_keeps_its_gate_green() {
+    let project = Project::copy_example();
+    let run = xtask(&["bump", "minor"]).project(&project).run();
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_contains(&project.read("deno.json"), r#""version": "0.2.0""#);
+    let ci = xtask(&["ci"]).project(&project).run();
+    assert_eq!(ci.code, 0, "{}", ci.all());
+}

@@ -434,16 +434,77 @@ impl DenoConfig {
     pub fn parse(text: &str) -> Result<Self, ConfigSyntaxError> {
         let options = jsonc_parser::ParseOptions::default();
         let config: Option<DenoConfig> = jsonc_parser::parse_to_serde_value(text, &options)
-            .map_err(|error| ConfigSyntaxError {
-                line: error.line_display(),
-                column: error.column_display(),
-                message: error.kind().to_string(),
+            .map_err(|error| {
+                let message = match error.kind() {
+                    // A value of the wrong type or an unknown key: say whose.
+                    jsonc_parser::errors::ParseErrorKind::Custom(message) => {
+                        match key_at(text, error.range().start) {
+                            Some(key) => format!("{key}: {message}{}", hint(&key, message)),
+                            None => message.clone(),
+                        }
+                    }
+                    other => other.to_string(),
+                };
+                ConfigSyntaxError {
+                    line: error.line_display(),
+                    column: error.column_display(),
+                    message,
+                }
             })?;
         config.ok_or_else(|| ConfigSyntaxError {
             line: 1,
             column: 1,
             message: "the file is empty; it must hold a JSON object".into(),
         })
+    }
+}
+
+/// The key whose property holds byte `offset` of `text`, as a path
+/// (`permissions.default.read`, `workspace[1]`).
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    use jsonc_parser::ast::Value;
+    let collect = jsonc_parser::CollectOptions {
+        comments: jsonc_parser::CommentCollectionStrategy::Off,
+        tokens: false,
+    };
+    let parsed = jsonc_parser::parse_to_ast(text, &collect, &Default::default()).ok()?;
+    let mut path = String::new();
+    let mut value = parsed.value?;
+    loop {
+        let next = match value {
+            Value::Object(object) => object.properties.into_iter().find_map(|prop| {
+                (prop.range.start <= offset && offset < prop.range.end).then(|| {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(prop.name.as_str());
+                    prop.value
+                })
+            }),
+            Value::Array(array) => array.elements.into_iter().enumerate().find_map(|(i, v)| {
+                let range = jsonc_parser::common::Ranged::range(&v);
+                (range.start <= offset && offset < range.end).then(|| {
+                    path.push_str(&format!("[{i}]"));
+                    v
+                })
+            }),
+            _ => None,
+        };
+        match next {
+            Some(inner) => value = inner,
+            None => break,
+        }
+    }
+    (!path.is_empty()).then_some(path)
+}
+
+/// What to write instead, for the keys whose form is easy to get wrong.
+fn hint(key: &str, message: &str) -> &'static str {
+    match key {
+        "version" if message.contains("expected a string") => {
+            "; write the version as a string, such as \"version\": \"0.1.0\""
+        }
+        _ => "",
     }
 }
 
@@ -516,6 +577,29 @@ mod tests {
         let error = DenoConfig::parse("{\n  \"version\": 1\n}").unwrap_err();
         assert_eq!(error.line, 2, "{error:?}");
         assert!(error.message.contains("string"), "{error:?}");
+    }
+
+    #[test]
+    fn wrong_types_and_unknown_keys_name_the_key_and_what_to_write() {
+        let error = DenoConfig::parse("{\n  \"name\": \"x\",\n  \"version\": 1\n}").unwrap_err();
+        assert_eq!(
+            error.message,
+            "version: invalid type: integer `1`, expected a string; write the version as a \
+             string, such as \"version\": \"0.1.0\""
+        );
+        let error =
+            DenoConfig::parse(r#"{"permissions": {"default": {"read": ["/a"], "env": 3}}}"#)
+                .unwrap_err();
+        // An untagged value is read whole, so the error names the set holding it.
+        assert!(
+            error.message.starts_with("permissions.default: "),
+            "{error:?}"
+        );
+        let error = DenoConfig::parse(r#"{"xtask": {"ap": "apps/daemon"}}"#).unwrap_err();
+        assert!(
+            error.message.starts_with("xtask: unknown field `ap`"),
+            "{error:?}"
+        );
     }
 
     #[test]
