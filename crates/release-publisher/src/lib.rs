@@ -10,6 +10,8 @@
 //! - [`audit`]: reads a compiled artifact back: its file format, and the permissions
 //!   deno embedded in it ([`read_metadata`]) against the policy.
 //! - [`sha256sums`]: the `SHA256SUMS` file that `sha256sum -c` verifies.
+//! - [`install_sh`] / [`install_ps1`]: the installers a release carries, which check the
+//!   binary they download against `SHA256SUMS` before installing it.
 //! - [`publish`]: the GitHub release, resumable: [`remote_preflight`], the annotated
 //!   tag, a draft, uploads streamed from disk ([`plan_assets`] skips, replaces and
 //!   cleans up), [`verify_assets`], then publication. [`changelog_section`] gives the
@@ -21,6 +23,7 @@ mod assets;
 mod audit;
 mod build;
 mod checksums;
+mod installers;
 mod machine;
 mod metadata;
 mod notes;
@@ -33,6 +36,7 @@ pub use assets::{AssetPlan, LocalAsset, RemoteAsset, Removal, plan_assets, verif
 pub use audit::{ArtifactFile, AuditFinding, Audited, audit, audit_files};
 pub use build::{BuildEvent, Built, TypeCheckFailed, build};
 pub use checksums::{SHA256SUMS, sha256_file, sha256_hex, sha256sums};
+pub use installers::{INSTALL_PS1, INSTALL_SH, InstallerPlan, install_ps1, install_sh};
 pub use machine::BuildMachine;
 pub use metadata::{DENO_DEFAULT_IMPORT_HOSTS, MetadataError, read_metadata};
 pub use notes::{changelog_section, notes_from_commits};
