@@ -9,7 +9,8 @@
 //! - [`plan_build`] / [`build`]: one `deno compile` per target, run in parallel.
 //! - [`audit`]: reads a compiled artifact back: its file format, and the permissions
 //!   deno embedded in it ([`read_metadata`]) against the policy.
-//! - [`sha256sums`]: the `SHA256SUMS` file that `sha256sum -c` verifies.
+//! - [`sha256sums`]: the `SHA256SUMS` file that `sha256sum -c` verifies;
+//!   [`write_sha256sums`] writes it atomically.
 //! - [`publish`]: the GitHub release, resumable: [`remote_preflight`], the annotated
 //!   tag, a draft, uploads streamed from disk ([`plan_assets`] skips, replaces and
 //!   cleans up), [`verify_assets`], then publication. [`changelog_section`] gives the
@@ -32,7 +33,7 @@ mod target;
 pub use assets::{AssetPlan, LocalAsset, RemoteAsset, Removal, plan_assets, verify_assets};
 pub use audit::{AuditFinding, audit};
 pub use build::{BuildEvent, Built, TypeCheckFailed, build};
-pub use checksums::{SHA256SUMS, sha256_file, sha256_hex, sha256sums};
+pub use checksums::{SHA256SUMS, sha256_file, sha256_hex, sha256sums, write_sha256sums};
 pub use machine::BuildMachine;
 pub use metadata::{DENO_DEFAULT_IMPORT_HOSTS, MetadataError, read_metadata};
 pub use notes::{changelog_section, notes_from_commits};

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
     ArtifactPlan, BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, LocalAsset,
     ReleasePolicy, ReleaseSpec, SHA256SUMS, TARGETS, Target, TypeCheckFailed, audit, base_runtime,
-    build, matrix, plan_build, sha256_hex, sha256sums,
+    build, matrix, plan_build, sha256_hex, write_sha256sums,
 };
 use semver::Version;
 use version_check::{ReleaseFacts, Repository, VersionError, check_declared};
@@ -341,8 +341,8 @@ pub fn audit_and_checksum(
         .iter()
         .map(|a| (a.name.clone(), a.sha256.clone()))
         .collect();
-    let path = plan.out_dir.join(SHA256SUMS);
-    std::fs::write(&path, sha256sums(&sums)).with_context(|| format!("cannot write {path}"))?;
+    write_sha256sums(&plan.out_dir, &sums)
+        .with_context(|| format!("cannot write {}/{SHA256SUMS}", plan.out_dir))?;
     Ok(artifacts)
 }
 
