@@ -56,6 +56,11 @@ enum Task {
 }
 
 fn main() -> ExitCode {
+    // First, before any thread starts: SIGINT and SIGTERM stop the children and remove
+    // unfinished files, then exit with 130 / 143 (crates/interrupt).
+    if let Err(error) = interrupt::install() {
+        eprintln!("warning: signals will not stop deno processes this task starts: {error}");
+    }
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let result = match &cli.task {
@@ -69,6 +74,9 @@ fn main() -> ExitCode {
         Task::Github(args) => github::run(args),
         Task::Bench(args) => bench::run(cli.project.as_deref(), args),
     };
+    // A task that ended because its children were stopped says nothing: the stop reports
+    // and sets the exit status.
+    interrupt::wait_if_stopping();
     match result {
         Ok(code) => code,
         Err(error) => {

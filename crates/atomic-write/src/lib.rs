@@ -13,10 +13,14 @@
 //! - [`AtomicFile`]: a file written piece by piece ([`std::io::Write`]), put in place by
 //!   [`AtomicFile::commit`].
 //! - [`PendingFile`]: a temporary name for a file another program writes (such as
-//!   `deno compile --output`), put in place by [`PendingFile::commit`].
+//!   `deno compile --output`), put in place by [`PendingFile::commit`]; a
+//!   [`StagingDir`] holds such files together with whatever else that program leaves.
 //!
 //! A file that replaces a regular one keeps its permissions; a new one gets the
 //! process's default (`0666` less the umask).
+//!
+//! On SIGINT/SIGTERM (crates/interrupt) every temporary file is removed, and none is put
+//! in place once the stop has begun.
 
 #![warn(missing_docs)]
 
@@ -42,18 +46,20 @@ pub struct AtomicFile {
     path: Utf8PathBuf,
     temp: Utf8PathBuf,
     committed: bool,
+    _removal: interrupt::Removal,
 }
 
 impl AtomicFile {
     /// Creates the temporary file for `path`. Its directory must exist.
     pub fn create(path: &Utf8Path) -> io::Result<Self> {
         let replaced = fs::symlink_metadata(path).ok().filter(|m| m.is_file());
-        let (temp, file) = create_temp(path)?;
+        let (temp, file, removal) = create_temp(path)?;
         let atomic = Self {
             file,
             path: path.to_owned(),
             temp,
             committed: false,
+            _removal: removal,
         };
         if let Some(replaced) = replaced {
             atomic.file.set_permissions(replaced.permissions())?;
@@ -75,7 +81,7 @@ impl AtomicFile {
     pub fn commit(mut self) -> io::Result<()> {
         self.file.flush()?;
         self.file.sync_all()?;
-        fs::rename(&self.temp, &self.path)?;
+        interrupt::unless_stopping(|| fs::rename(&self.temp, &self.path))?;
         self.committed = true;
         sync_dir(&self.path);
         Ok(())
@@ -104,29 +110,45 @@ impl Drop for AtomicFile {
     }
 }
 
-/// A temporary name beside `path` for another program to write, keeping the name's
-/// extension (`deno compile` appends `.exe` to a Windows output without it). Nothing is
-/// created. [`commit`](Self::commit) puts the file in place; dropped without that,
-/// whatever was written under the temporary name is removed.
+/// A temporary name beside `path` for another program to write, from [`pending_path`].
+/// Nothing is created. [`commit`](Self::commit) puts the file in place; dropped without
+/// that (or on a stop, see crates/interrupt), whatever was written under the temporary
+/// name is removed.
 #[derive(Debug)]
 pub struct PendingFile {
     path: Utf8PathBuf,
     temp: Utf8PathBuf,
     committed: bool,
+    _removal: interrupt::Removal,
+}
+
+/// A fresh temporary name beside `path` for another program to write: hidden, unique in
+/// this process, not guessable from outside it, and keeping the name's extension
+/// (`deno compile` appends `.exe` to a Windows output without it).
+pub fn pending_path(path: &Utf8Path) -> io::Result<Utf8PathBuf> {
+    let mut temp = temp_path(path)?.into_string();
+    if let Some(extension) = path.extension() {
+        temp.push('.');
+        temp.push_str(extension);
+    }
+    Ok(temp.into())
 }
 
 impl PendingFile {
     /// A fresh temporary name for `path`.
     pub fn new(path: &Utf8Path) -> io::Result<Self> {
-        let mut temp = temp_path(path)?.into_string();
-        if let Some(extension) = path.extension() {
-            temp.push('.');
-            temp.push_str(extension);
-        }
+        Self::at(pending_path(path)?, path.to_owned())
+    }
+
+    /// `temp`, a name from [`pending_path`], to be put at `path`. Refused once the
+    /// process is stopping.
+    pub fn at(temp: Utf8PathBuf, path: Utf8PathBuf) -> io::Result<Self> {
+        let removal = interrupt::remove_on_stop(&temp)?;
         Ok(Self {
-            path: path.to_owned(),
-            temp: temp.into(),
+            path,
+            temp,
             committed: false,
+            _removal: removal,
         })
     }
 
@@ -158,7 +180,7 @@ impl PendingFile {
             .write(true)
             .open(&self.temp)?
             .sync_all()?;
-        fs::rename(&self.temp, &self.path)?;
+        interrupt::unless_stopping(|| fs::rename(&self.temp, &self.path))?;
         self.committed = true;
         sync_dir(&self.path);
         Ok(())
@@ -170,6 +192,38 @@ impl Drop for PendingFile {
         if !self.committed {
             let _ = fs::remove_file(&self.temp);
         }
+    }
+}
+
+/// A hidden directory for another program to write files into, each then put in place
+/// by a [`PendingFile::at`] naming a file inside it. Dropped (or on a stop), it is
+/// removed with everything left in it, such as that program's own temporary files.
+#[derive(Debug)]
+pub struct StagingDir {
+    path: Utf8PathBuf,
+    _removal: interrupt::Removal,
+}
+
+impl StagingDir {
+    /// Creates the directory `path` (a name from [`pending_path`]); refused when
+    /// anything, a link included, is there already, or once the process is stopping.
+    pub fn create(path: &Utf8Path) -> io::Result<Self> {
+        let ((), removal) = interrupt::create_removable(path, || fs::create_dir(path))?;
+        Ok(Self {
+            path: path.to_owned(),
+            _removal: removal,
+        })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+}
+
+impl Drop for StagingDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
     }
 }
 
@@ -190,14 +244,18 @@ fn temp_path(path: &Utf8Path) -> io::Result<Utf8PathBuf> {
     Ok(dir_of(path).join(temp))
 }
 
-fn create_temp(path: &Utf8Path) -> io::Result<(Utf8PathBuf, File)> {
+/// The temporary file, created and registered for removal on a stop in one step.
+fn create_temp(path: &Utf8Path) -> io::Result<(Utf8PathBuf, File, interrupt::Removal)> {
     let mut attempts = 0;
     loop {
         let temp = temp_path(path)?;
         // create_new is O_CREAT | O_EXCL: whatever is at the name, a link included, is
         // an error rather than opened.
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => return Ok((temp, file)),
+        let created = interrupt::create_removable(&temp, || {
+            OpenOptions::new().write(true).create_new(true).open(&temp)
+        });
+        match created {
+            Ok((file, removal)) => return Ok((temp, file, removal)),
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempts < 8 => {
                 attempts += 1;
             }
@@ -359,6 +417,24 @@ mod tests {
             io::ErrorKind::NotFound
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), "ELF");
+    }
+
+    #[test]
+    fn a_staging_directory_is_removed_with_what_is_left_in_it() {
+        let (_dir, dir) = temp_dir();
+        let staging_path = pending_path(&dir.join("build")).unwrap();
+        let staging = StagingDir::create(&staging_path).unwrap();
+        assert!(
+            StagingDir::create(&staging_path).is_err(),
+            "created once only"
+        );
+        let pending = PendingFile::at(staging.path().join("kato"), dir.join("kato")).unwrap();
+        fs::write(pending.temp_path(), "ELF").unwrap();
+        fs::write(staging.path().join("kato.tmp-1234"), "left by the writer").unwrap();
+        pending.commit().unwrap();
+        drop(staging);
+        assert_eq!(names(&dir), ["kato"]);
+        assert_eq!(fs::read_to_string(dir.join("kato")).unwrap(), "ELF");
     }
 
     #[cfg(unix)]
