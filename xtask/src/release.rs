@@ -250,7 +250,7 @@ fn release(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     steps::ci_gate(&project, &deno, started)?;
     let plan = steps::plan(&project, &policy, &args.build, &version)?;
     let built = steps::compile(&deno, &plan, args.build.jobs)?;
-    let artifacts = steps::audit_and_checksum(&plan, &built, &policy, &machine)?;
+    let artifacts = steps::audit_and_checksum(&plan, built, &policy, &machine)?;
     steps::report(&plan, &artifacts)?;
     let targets = steps::selected(&args.build.targets);
     let files = publish::gather(&plan.out_dir, &targets, &args.build.targets.bin)?;
@@ -332,7 +332,7 @@ fn build_targets(project: Option<&Utf8Path>, args: &BuildArgs) -> Result<ExitCod
     let deno = context::deno()?;
     let plan = steps::plan(&project, &policy, args, &version)?;
     let built = steps::compile(&deno, &plan, args.jobs)?;
-    let artifacts = steps::audit_and_checksum(&plan, &built, &policy, &machine)?;
+    let artifacts = steps::audit_and_checksum(&plan, built, &policy, &machine)?;
     steps::report(&plan, &artifacts)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,8 +9,8 @@ mod support;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use camino::Utf8Path;
-use support::{Project, xtask};
+use camino::{Utf8Path, Utf8PathBuf};
+use support::{Project, denort_dir, xtask};
 
 /// A deno process working in `project`: its pid and command line.
 fn deno_processes_in(project: &Utf8Path) -> Vec<(u32, String)> {
@@ -118,6 +118,62 @@ fn assert_nothing_left(project: &Utf8Path, stderr: &str, check: impl Fn() -> Vec
         );
         std::thread::sleep(Duration::from_secs(3));
     }
+}
+
+/// Every file under `dir`, at any depth.
+fn files_under(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let mut files = Vec::new();
+    for entry in dir.read_dir_utf8().into_iter().flatten().flatten() {
+        if entry.path().is_dir() {
+            files.extend(files_under(entry.path()));
+        } else {
+            files.push(entry.into_path());
+        }
+    }
+    files
+}
+
+/// The build stopped half-way: one artifact finished and in place, the next one being
+/// written by deno (its own `.tmp-` file exists).
+#[test]
+fn sigterm_while_compiling_stops_deno_and_leaves_no_artifact() {
+    let project = Project::copy_example();
+    let out: Utf8PathBuf = project.path().parent().unwrap().join("dist");
+    let denort = denort_dir();
+    let mut child = xtask(&[
+        "release",
+        "build",
+        "--out-dir",
+        out.as_str(),
+        "--denort-dir",
+        denort.as_str(),
+        "--jobs",
+        "1",
+    ])
+    .project(&project)
+    .spawn();
+    let started = Instant::now();
+    loop {
+        let files = files_under(&out);
+        let finished = files
+            .iter()
+            .any(|f| f.parent() == Some(&out) && f.file_name().unwrap().starts_with("kato-"));
+        let writing = files.iter().any(|f| f.as_str().contains(".tmp-"));
+        if finished && writing {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the build ended ({status}) before it was seen half-way");
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "{files:?}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    wait_for_deno(project.path(), "compile", &mut child);
+    send(&child, libc::SIGTERM);
+    let (code, stderr) = exit_of(child, Duration::from_secs(15));
+    assert_eq!(code, Some(143), "{stderr}");
+    assert!(stderr.contains("stopped by SIGTERM"), "{stderr}");
+    assert_nothing_left(project.path(), &stderr, || entries(&out));
 }
 
 /// A test that runs for a minute keeps deno busy until the signal.

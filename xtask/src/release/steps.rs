@@ -194,8 +194,22 @@ pub fn plan(
     plan_build(project, policy, &options)
 }
 
+/// Compiled artifacts, not audited yet: a stop (SIGINT/SIGTERM) removes them, until
+/// [`audit_and_checksum`] has written SHA256SUMS.
+#[derive(Debug)]
+pub struct Compiled {
+    built: Vec<Built>,
+    _unaudited: Vec<interrupt::Removal>,
+}
+
 /// Runs the compiles, `jobs` at a time (default: one per core), showing progress.
-pub fn compile(deno: &Deno, plan: &BuildPlan, jobs: Option<u32>) -> Result<Vec<Built>> {
+pub fn compile(deno: &Deno, plan: &BuildPlan, jobs: Option<u32>) -> Result<Compiled> {
+    let unaudited = plan
+        .artifacts
+        .iter()
+        .map(|artifact| interrupt::remove_on_stop(&artifact.path))
+        .collect::<std::io::Result<_>>()
+        .context("nothing was compiled")?;
     let jobs = match jobs {
         Some(jobs) => jobs as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -251,7 +265,10 @@ pub fn compile(deno: &Deno, plan: &BuildPlan, jobs: Option<u32>) -> Result<Vec<B
             failed.join("\n")
         );
     }
-    Ok(built)
+    Ok(Compiled {
+        built,
+        _unaudited: unaudited,
+    })
 }
 
 struct Progress {
@@ -321,11 +338,11 @@ pub struct Artifact {
 /// the others stay, and no SHA256SUMS is written.
 pub fn audit_and_checksum(
     plan: &BuildPlan,
-    built: &[Built],
+    compiled: Compiled,
     policy: &ReleasePolicy,
     machine: &BuildMachine,
 ) -> Result<Vec<Artifact>> {
-    let planned: Vec<&ArtifactPlan> = built.iter().map(|b| &b.artifact).collect();
+    let planned: Vec<&ArtifactPlan> = compiled.built.iter().map(|b| &b.artifact).collect();
     let (artifacts, findings) = audit_each(&planned, policy, machine);
     if !findings.is_empty() {
         return Err(problems(
@@ -626,7 +643,11 @@ mod tests {
             .unwrap();
         assert!(all.success(), "{}", all.output);
 
-        let error = audit_and_checksum(&plan, &built, &policy, &machine).unwrap_err();
+        let compiled = Compiled {
+            built,
+            _unaudited: Vec::new(),
+        };
+        let error = audit_and_checksum(&plan, compiled, &policy, &machine).unwrap_err();
         let message = format!("{error:#}");
         assert_eq!(exit_status(&error), 1, "{message}");
         assert!(
