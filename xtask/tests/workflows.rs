@@ -518,3 +518,23 @@ fn the_readme_verifies_attestations_against_the_workflow_that_signs_them() {
         );
     }
 }
+
+#[test]
+fn a_workflow_file_of_50_mb_is_refused_unparsed() {
+    let github = copy_of_github();
+    let step = "      - run: cargo xtask ci\n";
+    let mut big = String::from("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n");
+    big.push_str(&step.repeat((50 << 20) / step.len()));
+    github.write("workflows/big.yml", &big);
+    let run = rules_only(&github);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let file = github.path().join("workflows/big.yml");
+    assert!(
+        run.stderr.contains(&format!(
+            "{file} is {} bytes: workflow files over 2097152 bytes (2 MiB) are refused before parsing",
+            big.len()
+        )),
+        "{}",
+        run.all()
+    );
+}

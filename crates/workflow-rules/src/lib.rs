@@ -8,6 +8,7 @@
 //!   set-up line from [`SETUP_COMMANDS`]; the logic lives in xtask, where it is tested.
 //! - **no expressions in run**: no `${{ … }}` inside `run:` (a value that may come from a
 //!   user reaches the shell through `env:` instead).
+//! - **bounded files**: a workflow file over [`MAX_WORKFLOW_BYTES`] is refused unread.
 //! - **no persisted credentials**: `actions/checkout` runs with `persist-credentials: false`.
 //! - **concurrency**: the workflow sets `concurrency` (at the top, or on every job); a
 //!   reusable workflow (only `workflow_call`) runs in its caller's group instead.
@@ -17,6 +18,7 @@
 #![warn(missing_docs)]
 
 use std::fmt;
+use std::io::Read;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use saphyr::{LoadableYamlNode, MarkedYamlOwned as Node, ScalarOwned, YamlDataOwned};
@@ -45,6 +47,11 @@ pub const WRITE_SCOPES: [(&str, &[&str]); 3] = [
 /// Task lines that a prefix of [`WRITE_SCOPES`] covers but that write nothing: they never
 /// justify a write scope.
 pub const READ_ONLY_TASKS: [&str; 2] = ["cargo xtask release plan", "cargo xtask release build"];
+
+/// The largest workflow file read. GitHub's workflows are a few kilobytes; parsing
+/// YAML takes about forty times its size in memory, so a file of 50 MB would take
+/// gigabytes before any rule could say it is wrong.
+pub const MAX_WORKFLOW_BYTES: u64 = 2 << 20;
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +93,18 @@ pub enum WorkflowError {
         /// The reason.
         source: std::io::Error,
     },
+    /// Larger than [`MAX_WORKFLOW_BYTES`]: refused before it is read or parsed.
+    #[error(
+        "{path} is {size} bytes: workflow files over {MAX_WORKFLOW_BYTES} bytes ({} MiB) are \
+         refused before parsing; split it into smaller workflows",
+        MAX_WORKFLOW_BYTES >> 20
+    )]
+    TooLarge {
+        /// The file.
+        path: Utf8PathBuf,
+        /// Its size, or at least how much of it was read.
+        size: u64,
+    },
     /// Not YAML, or not a workflow.
     #[error("{path}: {message}")]
     Invalid {
@@ -117,17 +136,42 @@ pub struct Workflow {
 }
 
 impl Workflow {
-    /// Reads and parses the workflow at `path`.
+    /// Reads and parses the workflow at `path`; a file over [`MAX_WORKFLOW_BYTES`] is
+    /// refused before it is read.
     pub fn read(path: &Utf8Path) -> Result<Self, WorkflowError> {
-        let source = std::fs::read_to_string(path).map_err(|source| WorkflowError::Io {
+        let io = |source| WorkflowError::Io {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let too_large = |size| WorkflowError::TooLarge {
+            path: path.to_owned(),
+            size,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
+        if size > MAX_WORKFLOW_BYTES {
+            return Err(too_large(size));
+        }
+        // Bounded whatever the size said (a pipe, a file still growing).
+        let mut source = String::new();
+        file.take(MAX_WORKFLOW_BYTES + 1)
+            .read_to_string(&mut source)
+            .map_err(io)?;
+        if source.len() as u64 > MAX_WORKFLOW_BYTES {
+            return Err(too_large(source.len() as u64));
+        }
         Self::parse(path, source)
     }
 
-    /// Parses `source`; `path` names it in findings.
+    /// Parses `source`; `path` names it in findings. Over [`MAX_WORKFLOW_BYTES`] it is
+    /// refused unparsed.
     pub fn parse(path: &Utf8Path, source: String) -> Result<Self, WorkflowError> {
+        if source.len() as u64 > MAX_WORKFLOW_BYTES {
+            return Err(WorkflowError::TooLarge {
+                path: path.to_owned(),
+                size: source.len() as u64,
+            });
+        }
         let invalid = |message: String| WorkflowError::Invalid {
             path: path.to_owned(),
             message,
@@ -801,6 +845,32 @@ jobs:
                 "ci.yml:16: job gate, step Gate: `deno task ci` is neither a cargo xtask call nor a set-up line (cargo fmt, cargo clippy, cargo test, cargo build, rustup): do the work in a task"
             ]
         );
+    }
+
+    #[test]
+    fn workflow_files_over_the_limit_are_refused_before_parsing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8Path::from_path(dir.path()).unwrap().join("big.yml");
+        // 50 MB that would take gigabytes to parse; sparse, so the test writes nothing.
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(50 << 20).unwrap();
+        let error = Workflow::read(&path).err().unwrap();
+        assert!(matches!(error, WorkflowError::TooLarge { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{path} is 52428800 bytes: workflow files over 2097152 bytes (2 MiB) are \
+                 refused before parsing; split it into smaller workflows"
+            )
+        );
+        let error = Workflow::parse(&path, "#".repeat((2 << 20) + 1))
+            .err()
+            .unwrap();
+        assert!(matches!(error, WorkflowError::TooLarge { .. }), "{error:?}");
+        let at_the_limit = format!("jobs: {{}}\n{}\n", "#".repeat((2 << 20) - 10));
+        assert_eq!(at_the_limit.len(), 2 << 20);
+        std::fs::write(&path, &at_the_limit).unwrap();
+        Workflow::read(&path).unwrap();
     }
 
     #[test]
