@@ -29,8 +29,9 @@ use crate::output::Stream;
 /// version, or provisioned once through npm into a cache ($XTASK_CACHE_DIR, else the
 /// user cache directory).
 ///
-/// Exit status: 0 success, 1 a check failed, 2 bad input or environment.
-/// Inside GitHub Actions an error is also an ::error annotation.
+/// Exit status: 0 success, 1 a check failed, 2 bad input or environment; 130 / 143
+/// when stopped by SIGINT / SIGTERM, which stop every deno the task started and leave no
+/// unfinished file. Inside GitHub Actions an error is also an ::error annotation.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
 pub(crate) struct Cli {

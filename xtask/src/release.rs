@@ -92,6 +92,10 @@ enum Step {
     /// The version comes from deno.json(c). Inside GitHub Actions the step outputs are
     /// `artifact` (the path, when one target was built), `artifacts` (all paths) and
     /// `dir`.
+    ///
+    /// deno compiles into a hidden staging directory of the output directory; an
+    /// artifact gets its name only when its compile succeeded. SIGINT or SIGTERM stop
+    /// every deno of the build and leave no artifact (exit status 130 / 143).
     Build(BuildArgs),
     /// Publish the artifacts in DIR (or below it, as actions/download-artifact lays
     /// them out) as the GitHub release of deno.json(c)'s version: SHA256SUMS is written
