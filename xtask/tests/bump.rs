@@ -74,10 +74,15 @@ fn a_write_cut_short_leaves_the_config_whole() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "cannot write {}",
+            "cannot write {}: File too large",
             project.path().join("deno.jsonc")
         )),
         "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("File too large").count(),
+        1,
+        "said once: {stderr}"
     );
     assert_eq!(project.read("deno.jsonc"), text);
     assert_eq!(

@@ -93,8 +93,14 @@ fn a_missing_directory_or_a_file_that_is_not_yaml() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(
         run.stderr
-            .contains("cannot read /nonexistent/.github/workflows"),
+            .contains("cannot read /nonexistent/.github/workflows: No such file or directory"),
         "{}",
+        run.all()
+    );
+    assert_eq!(
+        run.stderr.matches("No such file").count(),
+        1,
+        "said once: {}",
         run.all()
     );
     let github = copy_of_github();

@@ -51,14 +51,15 @@ pub enum ConfigFileError {
         path: Utf8PathBuf,
     },
     /// Reading, locking or writing failed.
-    #[error("cannot {action} {path}: {source}")]
+    // `reason`, not `source`: said once, in this message, rather than again as its cause.
+    #[error("cannot {action} {path}: {reason}")]
     Io {
         /// What was being done: `read`, `lock`, `write`.
         action: &'static str,
         /// The config.
         path: Utf8PathBuf,
         /// The reason.
-        source: io::Error,
+        reason: io::Error,
     },
 }
 
@@ -78,10 +79,10 @@ impl LockedConfig {
     pub fn open(path: &Utf8Path, wait: Duration) -> Result<Self, ConfigFileError> {
         let io = |action| {
             let path = path.to_owned();
-            move |source| ConfigFileError::Io {
+            move |reason| ConfigFileError::Io {
                 action,
                 path,
-                source,
+                reason,
             }
         };
         let started = Instant::now();
@@ -132,10 +133,10 @@ impl LockedConfig {
     pub fn replace(self, text: &str) -> Result<(), ConfigFileError> {
         let path = &self.path;
         let io = |action| {
-            move |source| ConfigFileError::Io {
+            move |reason| ConfigFileError::Io {
                 action,
                 path: path.clone(),
-                source,
+                reason,
             }
         };
         let unchanged = names(&self.file, path).map_err(io("read"))?
@@ -177,11 +178,11 @@ fn lock(
                     waited: started.elapsed(),
                 });
             }
-            Err(TryLockError::Error(source)) => {
+            Err(TryLockError::Error(reason)) => {
                 return Err(ConfigFileError::Io {
                     action: "lock",
                     path: path.to_owned(),
-                    source,
+                    reason,
                 });
             }
         }

@@ -95,12 +95,13 @@ impl fmt::Display for Finding {
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
     /// Reading the file or the directory failed.
-    #[error("cannot read {path}: {source}")]
+    // `reason`, not `source`: said once, in this message, rather than again as its cause.
+    #[error("cannot read {path}: {reason}")]
     Io {
         /// The file or directory.
         path: Utf8PathBuf,
         /// The reason.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// Larger than [`MAX_WORKFLOW_BYTES`]: refused before it is read or parsed.
     #[error(
@@ -148,9 +149,9 @@ impl Workflow {
     /// Reads and parses the workflow at `path`; a file over [`MAX_WORKFLOW_BYTES`] is
     /// refused before it is read.
     pub fn read(path: &Utf8Path) -> Result<Self, WorkflowError> {
-        let io = |source| WorkflowError::Io {
+        let io = |reason| WorkflowError::Io {
             path: path.to_owned(),
-            source,
+            reason,
         };
         let too_large = |size| WorkflowError::TooLarge {
             path: path.to_owned(),
@@ -734,9 +735,9 @@ fn scalar_text(node: &Node) -> String {
 
 /// Every workflow file (`*.yml`, `*.yaml`) of `dir`, sorted.
 pub fn workflow_files(dir: &Utf8Path) -> Result<Vec<Utf8PathBuf>, WorkflowError> {
-    let io = |source| WorkflowError::Io {
+    let io = |reason| WorkflowError::Io {
         path: dir.to_owned(),
-        source,
+        reason,
     };
     let mut files: Vec<Utf8PathBuf> = dir
         .read_dir_utf8()
