@@ -5,6 +5,7 @@ mod terminal;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use atomic_write::PendingFile;
 use camino::{Utf8Path, Utf8PathBuf};
 use coverage_export::reports::{Report, json_report, markdown_summary};
 use coverage_export::{
@@ -185,14 +186,19 @@ fn run_tests_with_coverage(
             return Ok(None);
         }
     }
-    let lcov = out.join("deno.lcov");
+    // deno writes its export under a temporary name, put in place only when it succeeded.
+    let lcov = PendingFile::new(&out.join("deno.lcov"))
+        .with_context(|| format!("cannot write into {out}"))?;
     let dirs: Vec<Utf8PathBuf> = gates.into_iter().map(|(_, dir)| dir).collect();
-    let export = Invocation::coverage_lcov(project.dir(), &dirs, &lcov);
+    let export = Invocation::coverage_lcov(project.dir(), &dirs, lcov.temp_path());
     let exported = deno.run(&export)?;
     if !exported.success() {
         bail!("`{}` failed:\n{}", export, exported.output);
     }
-    Ok(Some(lcov))
+    let path = lcov.path().to_owned();
+    lcov.commit()
+        .with_context(|| format!("cannot put deno's lcov export in place as {path}"))?;
+    Ok(Some(path))
 }
 
 /// `--repo`, else the repository holding the project, else the current directory's.

@@ -29,8 +29,9 @@ use crate::output::Stream;
 /// version, or provisioned once through npm into a cache ($XTASK_CACHE_DIR, else the
 /// user cache directory).
 ///
-/// Exit status: 0 success, 1 a check failed, 2 bad input or environment.
-/// Inside GitHub Actions an error is also an ::error annotation.
+/// Exit status: 0 success, 1 a check failed, 2 bad input or environment; 130 / 143
+/// when stopped by SIGINT / SIGTERM, which stop every deno the task started and leave no
+/// unfinished file. Inside GitHub Actions an error is also an ::error annotation.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
 pub(crate) struct Cli {
@@ -52,6 +53,11 @@ enum Task {
 }
 
 fn main() -> ExitCode {
+    // First, before any thread starts: SIGINT and SIGTERM stop the children and remove
+    // unfinished files, then exit with 130 / 143 (crates/interrupt).
+    if let Err(error) = interrupt::install() {
+        eprintln!("warning: signals will not stop deno processes this task starts: {error}");
+    }
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let result = match &cli.task {
@@ -65,6 +71,9 @@ fn main() -> ExitCode {
         Task::Github(args) => github::run(args),
         Task::Bench(args) => bench::run(args),
     };
+    // A task that ended because its children were stopped says nothing: the stop reports
+    // and sets the exit status.
+    interrupt::wait_if_stopping();
     match result {
         Ok(code) => code,
         Err(error) => {

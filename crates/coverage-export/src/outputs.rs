@@ -1,11 +1,14 @@
 //! The report files, written into one directory.
 //!
-//! Every file is written beside its final name and renamed into place only when the whole
-//! run has succeeded, so a failed run leaves the previous reports as they were.
+//! Every file is written beside its final name (atomic-write: created exclusively, never
+//! through a link, flushed to disk) and renamed into place only when the whole run has
+//! succeeded, so a failed run leaves the previous reports as they were. A symbolic link
+//! at a report's name is replaced by the report; its target is left alone.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, BufWriter, Write};
 
+use atomic_write::AtomicFile;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::lcov::write_lcov;
@@ -39,7 +42,7 @@ pub const OUTPUT_FILES: [(&str, &str); 6] = [
 /// Files written but not yet in place; dropping this removes them.
 #[derive(Debug)]
 pub struct StagedFiles {
-    files: Vec<(Utf8PathBuf, Utf8PathBuf)>,
+    files: Vec<AtomicFile>,
 }
 
 impl StagedFiles {
@@ -47,36 +50,31 @@ impl StagedFiles {
         &mut self,
         dir: &Utf8Path,
         name: &str,
-        write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+        write: impl FnOnce(&mut BufWriter<AtomicFile>) -> io::Result<()>,
     ) -> io::Result<()> {
         let path = dir.join(name);
-        let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
-        self.files.push((partial.clone(), path.clone()));
         let mut out = BufWriter::with_capacity(
             1 << 18,
-            File::create(&partial).map_err(|e| context(&path, e))?,
+            AtomicFile::create(&path).map_err(|e| context(&path, e))?,
         );
-        write(&mut out).map_err(|e| context(&path, e))?;
-        out.into_inner()
-            .map_err(|e| context(&path, e.into_error()))?;
-        Ok(())
+        let written = write(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| context(&path, e));
+        // Kept when the write failed too, so that dropping self removes the file; a failed
+        // file's unwritten buffer is dropped with it.
+        let (file, _) = out.into_parts();
+        self.files.push(file);
+        written
     }
 
-    fn commit(mut self) -> io::Result<Vec<Utf8PathBuf>> {
+    fn commit(self) -> io::Result<Vec<Utf8PathBuf>> {
         let mut done = Vec::new();
-        for (partial, path) in std::mem::take(&mut self.files) {
-            fs::rename(&partial, &path).map_err(|e| context(&path, e))?;
+        for file in self.files {
+            let path = file.path().to_owned();
+            file.commit().map_err(|e| context(&path, e))?;
             done.push(path);
         }
         Ok(done)
-    }
-}
-
-impl Drop for StagedFiles {
-    fn drop(&mut self) {
-        for (partial, _) in &self.files {
-            let _ = fs::remove_file(partial);
-        }
     }
 }
 
@@ -138,4 +136,79 @@ pub fn write_outputs(
         out.write_all(b"\n")
     })?;
     staged.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Utf8Path) -> Vec<String> {
+        let mut names: Vec<String> = dir
+            .read_dir_utf8()
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Links planted at the report's name and at the name a partial file of this process
+    /// would have are never written through; their targets stay as they were.
+    #[cfg(unix)]
+    #[test]
+    fn reports_never_write_through_a_symbolic_link() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(temp.path()).unwrap();
+        let out = root.join("coverage");
+        fs::create_dir(&out).unwrap();
+        let precious = root.join("precious");
+        fs::write(&precious, "precious\n").unwrap();
+        let planted = out.join(format!(".summary.md.{}.partial", std::process::id()));
+        std::os::unix::fs::symlink(&precious, &planted).unwrap();
+        std::os::unix::fs::symlink(&precious, out.join("badge.svg")).unwrap();
+
+        let mut staged = StagedFiles { files: Vec::new() };
+        staged
+            .stage(&out, "summary.md", |w| w.write_all(b"# summary\n"))
+            .unwrap();
+        staged
+            .stage(&out, "badge.svg", |w| w.write_all(b"<svg/>\n"))
+            .unwrap();
+        let written = staged.commit().unwrap();
+
+        assert_eq!(fs::read_to_string(&precious).unwrap(), "precious\n");
+        assert_eq!(written, [out.join("summary.md"), out.join("badge.svg")]);
+        for (name, text) in [("summary.md", "# summary\n"), ("badge.svg", "<svg/>\n")] {
+            let path = out.join(name);
+            assert!(fs::symlink_metadata(&path).unwrap().is_file(), "{name}");
+            assert_eq!(fs::read_to_string(&path).unwrap(), text);
+        }
+        // The planted link is someone else's: left where it was, never followed.
+        let planted_name = planted.file_name().unwrap().to_owned();
+        assert_eq!(
+            names(&out),
+            [planted_name.as_str(), "badge.svg", "summary.md"]
+        );
+    }
+
+    #[test]
+    fn a_failed_run_leaves_the_previous_reports_and_no_partial_file() {
+        let temp = tempfile::tempdir().unwrap();
+        let out = Utf8Path::from_path(temp.path()).unwrap();
+        fs::write(out.join("summary.md"), "old\n").unwrap();
+        let mut staged = StagedFiles { files: Vec::new() };
+        staged
+            .stage(out, "summary.md", |w| w.write_all(b"new\n"))
+            .unwrap();
+        let error = staged
+            .stage(out, "badge.svg", |_| Err(io::Error::other("disk full")))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("cannot write {out}/badge.svg: disk full")
+        );
+        drop(staged);
+        assert_eq!(fs::read_to_string(out.join("summary.md")).unwrap(), "old\n");
+        assert_eq!(names(out), ["summary.md"]);
+    }
 }

@@ -67,7 +67,8 @@ impl Deno {
     }
 
     /// Starts `invocation` with stdout and stderr captured together, in the order
-    /// deno wrote them.
+    /// deno wrote them, in a process group of its own that SIGINT/SIGTERM of this
+    /// process stops (crates/interrupt). Refused once this process is stopping.
     pub fn spawn(&self, invocation: &Invocation) -> Result<Running> {
         let mut command = self.command(invocation)?;
         let (mut reader, writer) = std::io::pipe().context("cannot create a pipe")?;
@@ -76,8 +77,7 @@ impl Deno {
             .stdout(writer.try_clone().context("cannot clone a pipe")?)
             .stderr(writer);
         let started = Instant::now();
-        let child = command
-            .spawn()
+        let (child, group) = interrupt::spawn(&mut command)
             .with_context(|| format!("cannot start `{invocation}` in {}", invocation.cwd))?;
         // The command holds the pipe's write ends: drop it so the reader sees EOF when
         // deno exits.
@@ -91,6 +91,7 @@ impl Deno {
         Ok(Running {
             invocation: invocation.clone(),
             child,
+            group,
             collector,
             started,
         })
@@ -107,6 +108,7 @@ impl Deno {
 pub struct Running {
     invocation: Invocation,
     child: Child,
+    group: interrupt::Group,
     collector: JoinHandle<Vec<u8>>,
     started: Instant,
 }
@@ -121,26 +123,40 @@ impl Running {
             .is_some())
     }
 
-    /// Stops the process and returns what it wrote until then.
+    /// Stops the process, and whatever it started (its process group), and returns what
+    /// it wrote until then.
     pub fn kill(mut self) -> Result<Completed> {
         // It may have exited in the meantime; that is fine.
+        self.group.kill();
         let _ = self.child.kill();
         self.wait()
     }
 
-    /// Waits for the process to exit and collects its output.
-    pub fn wait(mut self) -> Result<Completed> {
-        let status = self
-            .child
+    /// Waits for the process to exit and collects its output. An error when this
+    /// process is stopping on a signal (the process was stopped with it).
+    pub fn wait(self) -> Result<Completed> {
+        let Running {
+            invocation,
+            mut child,
+            group,
+            collector,
+            started,
+        } = self;
+        let status = child
             .wait()
-            .with_context(|| format!("cannot wait for `{}`", self.invocation))?;
-        let duration = self.started.elapsed();
-        let bytes = self
-            .collector
+            .with_context(|| format!("cannot wait for `{invocation}`"))?;
+        // Reaped: a stop no longer needs to signal its group.
+        drop(group);
+        let duration = started.elapsed();
+        let bytes = collector
             .join()
-            .map_err(|_| anyhow::anyhow!("the output reader of `{}` panicked", self.invocation))?;
+            .map_err(|_| anyhow::anyhow!("the output reader of `{invocation}` panicked"))?;
+        if interrupt::stopping() {
+            return Err(interrupt::Stopped)
+                .with_context(|| format!("`{invocation}` ended ({status})"));
+        }
         Ok(Completed {
-            invocation: self.invocation,
+            invocation,
             status,
             output: String::from_utf8_lossy(&bytes).into_owned(),
             duration,

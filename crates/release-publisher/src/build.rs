@@ -4,6 +4,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
+use atomic_write::{PendingFile, StagingDir};
 use deno_runner::{Completed, Deno};
 
 use crate::checksums::SHA256SUMS;
@@ -36,6 +37,12 @@ pub struct Built {
 /// With one job everything runs one after another. A failed check ends the build with an
 /// error that holds deno's output, and removes what was compiled beside it. A failed
 /// compile does not stop the others; results come back in plan order.
+///
+/// deno writes each artifact into the plan's staging directory
+/// ([`ArtifactPlan::partial`]), renamed to the artifact's name once that compile
+/// succeeded; a failed compile's file is removed, and so is the staging directory at the
+/// end. On SIGINT/SIGTERM (crates/interrupt) the compiles and the check are stopped, and
+/// the staging directory and every artifact of the plan, finished or not, are removed.
 pub fn build(
     deno: &Deno,
     plan: &BuildPlan,
@@ -43,8 +50,16 @@ pub fn build(
     on_event: impl Fn(BuildEvent) + Sync,
 ) -> Result<Vec<Built>> {
     let out_dir = &plan.out_dir;
+    let _unaudited = plan
+        .artifacts
+        .iter()
+        .map(|artifact| interrupt::remove_on_stop(&artifact.path))
+        .collect::<std::io::Result<Vec<_>>>()
+        .context("the build was not started")?;
     std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create {out_dir}"))?;
     remove_artifacts(plan)?;
+    let _staging = StagingDir::create(&plan.staging)
+        .with_context(|| format!("cannot create {}", plan.staging))?;
     let (check, built) = run_queue(deno, plan, jobs, &on_event);
     if let Err(error) = check.and_then(|check| type_check(plan, check)) {
         remove_artifacts(plan)?;
@@ -123,7 +138,7 @@ fn run_queue(
         for _ in 0..jobs.clamp(1, queue.len()) {
             scope.spawn(|| {
                 while let Some(&task) = queue.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    if check_failed.load(Ordering::SeqCst) {
+                    if check_failed.load(Ordering::SeqCst) || interrupt::stopping() {
                         break;
                     }
                     let Some(index) = task else {
@@ -136,7 +151,7 @@ fn run_queue(
                     };
                     let artifact = &plan.artifacts[index];
                     on_event(BuildEvent::Started(artifact));
-                    let result = deno.run(&artifact.invocation);
+                    let result = compile(deno, artifact);
                     if let Ok(completed) = &result {
                         on_event(BuildEvent::Finished(artifact, completed));
                     }
@@ -164,4 +179,21 @@ fn run_queue(
         })
         .collect();
     (check, built)
+}
+
+/// deno compile into the artifact's temporary name, renamed to the artifact's name when
+/// deno succeeded, removed otherwise.
+fn compile(deno: &Deno, artifact: &ArtifactPlan) -> Result<Completed> {
+    let pending = PendingFile::at(artifact.partial.clone(), artifact.path.clone())
+        .with_context(|| format!("{} was not compiled", artifact.name))?;
+    let completed = deno.run(&artifact.invocation)?;
+    if completed.success() {
+        pending.commit().with_context(|| {
+            format!(
+                "cannot put {} in place as {}",
+                artifact.partial, artifact.path
+            )
+        })?;
+    }
+    Ok(completed)
 }

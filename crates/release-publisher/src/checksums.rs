@@ -48,6 +48,18 @@ pub fn sha256sums(entries: &[(String, String)]) -> String {
         .collect()
 }
 
+/// Writes [`sha256sums`] of `entries` to `dir/SHA256SUMS`, atomically: a reader sees the
+/// old file or the new one, and a symbolic link there is replaced, never followed.
+/// Returns the file's path.
+pub fn write_sha256sums(
+    dir: &camino::Utf8Path,
+    entries: &[(String, String)],
+) -> std::io::Result<camino::Utf8PathBuf> {
+    let path = dir.join(SHA256SUMS);
+    atomic_write::write(&path, sha256sums(entries))?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,8 @@
 //! - [`plan_build`] / [`build`]: one `deno compile` per target, run in parallel.
 //! - [`audit`]: reads a compiled artifact back: its file format, and the permissions
 //!   deno embedded in it ([`read_metadata`]) against the policy.
-//! - [`sha256sums`]: the `SHA256SUMS` file that `sha256sum -c` verifies.
+//! - [`sha256sums`]: the `SHA256SUMS` file that `sha256sum -c` verifies;
+//!   [`write_sha256sums`] writes it atomically.
 //! - [`install_sh`] / [`install_ps1`]: the installers a release carries, which check the
 //!   binary they download against `SHA256SUMS` before installing it.
 //! - [`publish`]: the GitHub release, resumable: [`remote_preflight`], the annotated
@@ -35,7 +36,7 @@ mod target;
 pub use assets::{AssetPlan, LocalAsset, RemoteAsset, Removal, plan_assets, verify_assets};
 pub use audit::{ArtifactFile, AuditFinding, Audited, audit, audit_files};
 pub use build::{BuildEvent, Built, TypeCheckFailed, build};
-pub use checksums::{SHA256SUMS, sha256_file, sha256_hex, sha256sums};
+pub use checksums::{SHA256SUMS, sha256_file, sha256_hex, sha256sums, write_sha256sums};
 pub use installers::{INSTALL_PS1, INSTALL_SH, InstallerPlan, install_ps1, install_sh};
 pub use machine::BuildMachine;
 pub use metadata::{DENO_DEFAULT_IMPORT_HOSTS, MetadataError, read_metadata};

@@ -32,7 +32,11 @@ pub struct ArtifactPlan {
     pub name: String,
     /// Its path in the output directory.
     pub path: Utf8PathBuf,
-    /// The `deno compile` that makes it.
+    /// Where deno writes it: the same name in the plan's staging directory; renamed to
+    /// `path` once the compile succeeded, so that no partial artifact ever carries the
+    /// artifact's name.
+    pub partial: Utf8PathBuf,
+    /// The `deno compile` that makes it, writing to `partial`.
     pub invocation: Invocation,
 }
 
@@ -41,6 +45,10 @@ pub struct ArtifactPlan {
 pub struct BuildPlan {
     /// The output directory.
     pub out_dir: Utf8PathBuf,
+    /// A hidden directory in it, `.build.<pid>-<n>-<random>.partial`, that deno compiles
+    /// into (deno leaves its own temporary files there when it is stopped); the build
+    /// creates it and removes it when done.
+    pub staging: Utf8PathBuf,
     /// The type check, run once before the compiles: each `deno compile` would
     /// otherwise type-check the same modules again, and compiles started together would
     /// each do it in full.
@@ -61,17 +69,20 @@ pub fn plan_build(app: &App, policy: &ReleasePolicy, options: &BuildOptions) -> 
         )
     })?;
     let frozen = app.lockfile().is_some();
+    let staging = atomic_write::pending_path(&options.out_dir.join("build"))
+        .with_context(|| format!("cannot name a staging directory in {}", options.out_dir))?;
     let artifacts = options
         .targets
         .iter()
         .map(|&target| {
             let name = target.artifact_name(&options.bin);
             let path = options.out_dir.join(&name);
+            let partial = staging.join(&name);
             let invocation = Invocation::compile(
                 app.dir(),
                 &CompileOptions {
                     target: target.triple.to_owned(),
-                    output: path.clone(),
+                    output: partial.clone(),
                     permission_flags: policy.compile_flags(),
                     entry: entry.clone(),
                     frozen,
@@ -83,12 +94,14 @@ pub fn plan_build(app: &App, policy: &ReleasePolicy, options: &BuildOptions) -> 
                 target,
                 name,
                 path,
+                partial,
                 invocation,
             }
         })
         .collect();
     Ok(BuildPlan {
         out_dir: options.out_dir.clone(),
+        staging,
         check: Invocation::check(app.dir(), frozen),
         artifacts,
     })
@@ -147,13 +160,22 @@ mod tests {
         assert_eq!(plan.artifacts.len(), 5);
         let windows = &plan.artifacts[4];
         assert_eq!(windows.path, "/out/kato-windows-x86_64.exe");
+        // deno writes into a hidden staging directory of the output directory.
+        let staging = plan.staging.as_str();
+        assert!(staging.starts_with("/out/.build."), "{staging}");
+        assert!(staging.ends_with(".partial"), "{staging}");
+        assert_eq!(
+            windows.partial,
+            plan.staging.join("kato-windows-x86_64.exe")
+        );
+        let partial = windows.partial.as_str();
         assert_eq!(
             windows.invocation.argv(),
             [
                 "compile",
                 "--frozen",
                 "--target=x86_64-pc-windows-msvc",
-                "--output=/out/kato-windows-x86_64.exe",
+                &format!("--output={partial}"),
                 "--no-check",
                 "--no-prompt",
                 "--allow-read=/etc/kato",

@@ -6,6 +6,8 @@
 //! - [`check_tag`]: a tag is `v` + that version.
 //! - [`Bump`] / [`set_version`]: the next version, written into deno.json(c) by editing
 //!   the document's tree, so comments, key order, indentation and trailing commas stay.
+//! - [`LockedConfig`]: deno.json(c) read under an exclusive lock and replaced atomically,
+//!   only when it still holds what was read; bumps of one file take turns.
 //! - [`Repository`] / [`ReleaseFacts`]: what git says about the ref to release (clean
 //!   tree, on the main branch, tag not elsewhere), gathered by running git and judged
 //!   without it.
@@ -13,11 +15,13 @@
 #![warn(missing_docs)]
 
 mod bump;
+mod config_file;
 mod git;
 mod preflight;
 mod version;
 
 pub use bump::{Bump, BumpError, read_version, set_version};
+pub use config_file::{ConfigFileError, LockedConfig};
 pub use git::{MainHead, Repository};
 pub use preflight::{PreflightProblem, ReleaseFacts, TagFacts};
 pub use version::{

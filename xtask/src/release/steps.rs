@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
     ArtifactFile, Audited, BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, LocalAsset,
     ReleasePolicy, ReleaseSpec, SHA256SUMS, Target, TypeCheckFailed, audit_files, base_runtime,
-    build, matrix, plan_build, sha256sums,
+    build, matrix, plan_build, write_sha256sums,
 };
 use semver::Version;
 use version_check::{ReleaseFacts, Repository, VersionError, check_declared};
@@ -196,8 +196,22 @@ pub fn plan(
     plan_build(app, policy, &options)
 }
 
+/// Compiled artifacts, not audited yet: a stop (SIGINT/SIGTERM) removes them, until
+/// [`audit_and_checksum`] has written SHA256SUMS.
+#[derive(Debug)]
+pub struct Compiled {
+    built: Vec<Built>,
+    _unaudited: Vec<interrupt::Removal>,
+}
+
 /// Runs the compiles, `jobs` at a time (default: one per core), showing progress.
-pub fn compile(deno: &Deno, plan: &BuildPlan, jobs: Option<u32>) -> Result<Vec<Built>> {
+pub fn compile(deno: &Deno, plan: &BuildPlan, jobs: Option<u32>) -> Result<Compiled> {
+    let unaudited = plan
+        .artifacts
+        .iter()
+        .map(|artifact| interrupt::remove_on_stop(&artifact.path))
+        .collect::<std::io::Result<_>>()
+        .context("nothing was compiled")?;
     let jobs = match jobs {
         Some(jobs) => jobs as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -253,7 +267,10 @@ pub fn compile(deno: &Deno, plan: &BuildPlan, jobs: Option<u32>) -> Result<Vec<B
             failed.join("\n")
         );
     }
-    Ok(built)
+    Ok(Compiled {
+        built,
+        _unaudited: unaudited,
+    })
 }
 
 struct Progress {
@@ -313,11 +330,12 @@ impl Progress {
 /// the others stay, and no SHA256SUMS is written.
 pub fn audit_and_checksum(
     plan: &BuildPlan,
-    built: &[Built],
+    compiled: Compiled,
     policy: &ReleasePolicy,
     machine: &BuildMachine,
 ) -> Result<Vec<Audited>> {
-    let files: Vec<ArtifactFile> = built
+    let files: Vec<ArtifactFile> = compiled
+        .built
         .iter()
         .map(|b| ArtifactFile {
             name: &b.artifact.name,
@@ -353,8 +371,8 @@ pub fn audit_and_checksum(
         .iter()
         .map(|a| (a.name.clone(), a.sha256.clone()))
         .collect();
-    let path = plan.out_dir.join(SHA256SUMS);
-    std::fs::write(&path, sha256sums(&sums)).with_context(|| format!("cannot write {path}"))?;
+    write_sha256sums(&plan.out_dir, &sums)
+        .with_context(|| format!("cannot write {}/{SHA256SUMS}", plan.out_dir))?;
     Ok(audited)
 }
 
@@ -636,7 +654,11 @@ mod tests {
             .unwrap();
         assert!(all.success(), "{}", all.output);
 
-        let error = audit_and_checksum(&plan, &built, &policy, &machine).unwrap_err();
+        let compiled = Compiled {
+            built,
+            _unaudited: Vec::new(),
+        };
+        let error = audit_and_checksum(&plan, compiled, &policy, &machine).unwrap_err();
         let message = format!("{error:#}");
         assert_eq!(exit_status(&error), 1, "{message}");
         assert!(

@@ -171,6 +171,11 @@ impl Xtask {
             .expect("the xtask binary starts")
     }
 
+    /// The command itself, for what the builder does not offer.
+    pub fn command(self) -> Command {
+        self.command
+    }
+
     pub fn run(mut self) -> Run {
         let output = self.command.output().expect("the xtask binary runs");
         Run {
