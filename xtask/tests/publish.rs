@@ -459,6 +459,55 @@ fn uploads_on_the_api_host_as_on_github_enterprise() {
 }
 
 #[test]
+fn the_token_goes_over_tls_only_and_to_the_api_or_its_upload_host() {
+    let fixture = fixture();
+    let run = checked(
+        fixture
+            .command(&[])
+            .env("GITHUB_API_URL", "http://ghe.example/api/v3")
+            .run(),
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "GITHUB_API_URL is \"http://ghe.example/api/v3\", which is not an API base (http:// \
+         would send the token in cleartext",
+    );
+    assert!(fixture.server.requests().is_empty());
+
+    // The draft names the upload listener under another host name.
+    let elsewhere = fixture
+        .server
+        .upload_url()
+        .replace("127.0.0.1", "localhost");
+    fixture.server.state().upload_url_base = Some(elsewhere);
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "was not sent: the release's upload_url names the host localhost, which is not the \
+         API's host (127.0.0.1): the token is not sent there",
+    );
+    assert_contains(&run.stderr, "The release is still a draft");
+    let uploads = |fixture: &Fixture| {
+        fixture
+            .server
+            .requests()
+            .iter()
+            .filter(|request| request.method == "POST" && request.path.ends_with("/assets"))
+            .count()
+    };
+    assert_eq!(uploads(&fixture), 0, "an upload was sent");
+
+    // Once the draft names GitHub's upload host again, the rerun publishes.
+    fixture.server.state().upload_url_base = None;
+    let rerun = fixture.resume(&run);
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    fixture.assert_published();
+    assert_eq!(uploads(&fixture), 6);
+}
+
+#[test]
 fn a_draft_holding_other_bytes_or_other_files_is_put_right() {
     let fixture = fixture();
     // A first run stops after two uploads, leaving a draft.

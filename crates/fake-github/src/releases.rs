@@ -439,7 +439,10 @@ fn render(state: &State, base: &str, repository: &Repository, release: &Release)
             format!("https://github.com/{full}/releases/tag/{}", release.tag_name)
         },
         "assets_url": format!("{base}/repos/{full}/releases/{id}/assets"),
-        "upload_url": format!("{}/repos/{full}/releases/{id}/assets{{?name,label}}", state.upload_base),
+        "upload_url": format!(
+            "{}/repos/{full}/releases/{id}/assets{{?name,label}}",
+            state.upload_url_base.as_deref().unwrap_or(&state.upload_base)
+        ),
         "tag_name": release.tag_name,
         "target_commitish": release.target_commitish,
         "name": release.name,

@@ -477,6 +477,10 @@ pub struct State {
     pub upload_throttle: Option<u64>,
     /// The base URL of the upload listener.
     pub(crate) upload_base: String,
+    /// Hostile: the base that releases name in `upload_url` instead of the upload
+    /// listener's, such as an `http://` URL or another host, as a compromised or
+    /// misconfigured server might answer.
+    pub upload_url_base: Option<String>,
     next_id: u64,
 }
 

@@ -83,10 +83,30 @@ pub fn api_url(url: &str) -> Result<String, SetupError> {
     if host.is_empty() || host.contains('@') {
         return Err(bad("it names no host, or holds credentials"));
     }
-    if rest.contains(['?', '#']) || trimmed.parse::<http::Uri>().is_err() {
+    let Some(uri) = trimmed
+        .parse::<http::Uri>()
+        .ok()
+        .filter(|_| !rest.contains(['?', '#']))
+    else {
         return Err(bad("it is not a plain URL"));
+    };
+    if scheme == "http" && !uri.host().is_some_and(is_loopback) {
+        return Err(bad(
+            "http:// would send the token in cleartext: use https://, or http:// to a \
+             loopback address such as 127.0.0.1 for a local stand-in",
+        ));
     }
     Ok(trimmed.to_owned())
+}
+
+/// Whether `host` (as a URI names it: `[::1]` in brackets) is this machine's loopback:
+/// `localhost`, 127.0.0.0/8 or ::1. Only there may the token travel without TLS.
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An HTTP method of the REST API.
@@ -164,6 +184,16 @@ pub enum ApiError {
         /// What went wrong, with its causes.
         message: String,
     },
+    /// The call was not sent: its URL is not one the token may go to. Never retried.
+    #[error("{method} {path} was not sent: {message}")]
+    Refused {
+        /// The method of the call.
+        method: Method,
+        /// The URL or API path of the call.
+        path: String,
+        /// Why the token may not go there.
+        message: String,
+    },
 }
 
 impl ApiError {
@@ -171,7 +201,7 @@ impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status { status, .. } => Some(*status),
-            ApiError::Transport { .. } => None,
+            ApiError::Transport { .. } | ApiError::Refused { .. } => None,
         }
     }
 
@@ -202,6 +232,15 @@ impl ApiError {
                 path,
                 message: format!("{message} ({why})"),
             },
+            ApiError::Refused {
+                method,
+                path,
+                message,
+            } => ApiError::Refused {
+                method,
+                path,
+                message: format!("{message} ({why})"),
+            },
         }
     }
 
@@ -221,7 +260,9 @@ impl ApiError {
     /// GitHub's message (or the transport failure).
     pub fn message(&self) -> &str {
         match self {
-            ApiError::Status { message, .. } | ApiError::Transport { message, .. } => message,
+            ApiError::Status { message, .. }
+            | ApiError::Transport { message, .. }
+            | ApiError::Refused { message, .. } => message,
         }
     }
 }
@@ -256,6 +297,8 @@ impl GitHub {
     /// not: their caller knows whether the first one took effect); connecting, an API
     /// call's answer and a stalled upload give up after `config.timeout`.
     pub fn new(config: Config) -> Result<Self, SetupError> {
+        // Held to the rules of GITHUB_API_URL however it was made: no token in cleartext.
+        api_url(&config.api_url)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -636,6 +679,49 @@ mod tests {
         for ignored in ["0", "-1", "soon", ""] {
             assert_eq!(timeout(ignored), DEFAULT_TIMEOUT, "{ignored:?}");
         }
+    }
+
+    #[test]
+    fn the_token_goes_in_cleartext_to_loopback_addresses_only() {
+        for url in [
+            "https://api.github.com",
+            "https://ghe.example/api/v3",
+            "http://127.0.0.1:4000",
+            "http://127.8.9.10",
+            "http://localhost:3000/api/v3",
+            "http://LOCALHOST",
+            "http://[::1]:8080",
+        ] {
+            assert!(api_url(url).is_ok(), "{url}");
+        }
+        for url in [
+            "http://ghe.example/api/v3",
+            "http://api.github.com",
+            "http://10.0.0.1:8080",
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+            "http://[::2]",
+        ] {
+            let error = api_url(url).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "GITHUB_API_URL is {url:?}, which is not an API base (http:// would send the \
+                     token in cleartext: use https://, or http:// to a loopback address such as \
+                     127.0.0.1 for a local stand-in): expected such as https://api.github.com or \
+                     https://HOST/api/v3"
+                ),
+            );
+        }
+        // A config made in code is held to the same rule.
+        let error = GitHub::new(Config {
+            token: Token::new("t0ken", "GITHUB_TOKEN").unwrap(),
+            api_url: "http://ghe.example/api/v3".to_owned(),
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+        })
+        .unwrap_err();
+        assert!(error.to_string().contains("cleartext"), "{error}");
     }
 
     #[test]

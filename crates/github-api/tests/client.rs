@@ -88,6 +88,87 @@ fn uploads_carry_the_token_once_on_either_host() {
 }
 
 #[test]
+fn uploads_to_another_host_or_in_cleartext_are_refused_unsent() {
+    let server = server();
+    let github = client(&server, TOKEN);
+    let listener = server.upload_url().to_owned();
+    for (base, why) in [
+        // The upload listener under another name: a host the API did not name.
+        (
+            listener.replace("127.0.0.1", "localhost"),
+            "the release's upload_url names the host localhost, which is not the API's host \
+             (127.0.0.1): the token is not sent there",
+        ),
+        (
+            "http://uploads.example.com".to_owned(),
+            "the release's upload_url names http://uploads.example.com/repos/acme/kato/\
+             releases/",
+        ),
+        (
+            "ftp://127.0.0.1".to_owned(),
+            "the release's upload_url names ftp://127.0.0.1/",
+        ),
+    ] {
+        server.state().upload_url_base = Some(base.clone());
+        let (url, _dir, path) = draft_and_file(&github, 1024);
+        let error = upload(&github, &url, &path).unwrap_err();
+        assert!(
+            matches!(error, ApiError::Refused { .. }),
+            "{base}: {error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("POST {url} was not sent: {why}")),
+            "{base}: {error}"
+        );
+        let uploads = server
+            .requests()
+            .into_iter()
+            .filter(|request| request.path.ends_with("/assets"))
+            .count();
+        assert_eq!(uploads, 0, "{base}: an upload was sent");
+    }
+
+    // An https API whose release names an http upload host: refused before connecting.
+    let github = GitHub::new(Config {
+        token: Token::new(TOKEN, "GITHUB_TOKEN").unwrap(),
+        api_url: "https://api.github.com".to_owned(),
+        timeout: Duration::from_secs(1),
+        retry: quick_retries(),
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = Utf8PathBuf::from_path_buf(dir.path().join("a")).unwrap();
+    std::fs::write(&path, b"bytes").unwrap();
+    let url = "http://uploads.github.com/repos/acme/kato/releases/7/assets?name=a";
+    let error = upload(&github, url, &path).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "POST {url} was not sent: the release's upload_url names {url}: the token is sent \
+             over https only (http:// to loopback addresses alone, for local stand-ins)"
+        )
+    );
+}
+
+#[test]
+fn an_api_base_in_cleartext_to_another_host_is_refused() {
+    let error = Config::from_lookup(|name| match name {
+        "GITHUB_TOKEN" => Some(TOKEN.to_owned()),
+        "GITHUB_API_URL" => Some("http://ghe.example/api/v3".to_owned()),
+        _ => None,
+    })
+    .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("http:// would send the token in cleartext"),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_slow_upload_that_moves_outlasts_the_timeout_and_a_stalled_one_fails() {
     let server = server();
     // 40 MB at 16 MB/s: about 2.5 s, against a timeout of 1 s. (The socket buffers take
