@@ -615,6 +615,27 @@ fn killed_in_the_middle_of_the_third_upload_a_rerun_converges() {
 }
 
 #[test]
+fn a_redirect_is_an_error_naming_it_and_is_not_followed() {
+    let fixture = fixture();
+    fixture.server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato/releases/tags/v0.1.0")
+            .status(302)
+            .header("location", "https://elsewhere.example/releases/v0.1.0")
+            .body(""),
+    );
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "GET /repos/acme/kato/releases/tags/v0.1.0 answered 302, a redirect to \
+         https://elsewhere.example/releases/v0.1.0, which is not followed",
+    );
+    assert!(!run.stderr.contains("published already"), "{}", run.all());
+    assert_contains(&run.stderr, "Nothing was changed on GitHub.");
+    assert_eq!(fixture.server.requests().len(), 1);
+}
+
+#[test]
 fn a_tag_at_another_commit_is_refused_and_nothing_changes() {
     let fixture = fixture();
     let other = "0123456789abcdef0123456789abcdef01234567";

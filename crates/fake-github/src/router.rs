@@ -344,12 +344,15 @@ fn answer(state: &mut State, request: &Request<'_>) -> Reply {
 
 /// The answer a fault gives instead of the endpoint's.
 pub fn fault_reply(fault: Fault, authorization: Option<&str>) -> Reply {
+    let echo = |text: &str| text.replace("{authorization}", authorization.unwrap_or(""));
     let mut reply = Reply {
         status: fault.status,
-        headers: fault.headers,
-        body: fault
-            .body
-            .replace("{authorization}", authorization.unwrap_or("")),
+        headers: fault
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), echo(value)))
+            .collect(),
+        body: echo(&fault.body),
         delay: fault.delay,
     };
     reply

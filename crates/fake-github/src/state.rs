@@ -348,7 +348,8 @@ pub struct Fault {
     pub path: String,
     /// The status to answer with; `0` answers as the endpoint would (after `delay`).
     pub status: u16,
-    /// Extra headers, such as `retry-after`.
+    /// Extra headers, such as `retry-after`, or `location` with a 3xx status.
+    /// `{authorization}` in a value is replaced as in the body.
     pub headers: Vec<(String, String)>,
     /// The body. `{authorization}` in it is replaced by the request's `Authorization`
     /// header, as a careless server might echo it back.

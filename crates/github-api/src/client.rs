@@ -143,15 +143,13 @@ impl fmt::Display for Method {
     }
 }
 
-/// A successful (2xx) or redirecting (3xx) answer.
+/// A successful (2xx) answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
     /// The status code.
     pub status: u16,
-    /// The JSON body; `Null` when there was none, and for a 3xx.
+    /// The JSON body; `Null` when there was none.
     pub body: Value,
-    /// The `Location` header, which a 3xx answer carries.
-    pub location: Option<String>,
 }
 
 /// A call that failed. Every message has been through [`Token::redact`].
@@ -184,6 +182,22 @@ pub enum ApiError {
         /// What went wrong, with its causes.
         message: String,
     },
+    /// GitHub answered with a redirect (3xx), which is never followed: the token would go
+    /// with it. Never retried. A caller that knows what a redirect means for its call
+    /// (GitHub's 303 to a policy that exists) branches on the status.
+    #[error("{method} {path} answered {status}, {message}")]
+    Redirect {
+        /// The method of the call.
+        method: Method,
+        /// The API path of the call.
+        path: String,
+        /// The status code.
+        status: u16,
+        /// The `Location` header, redacted, when the answer had one.
+        location: Option<String>,
+        /// Where it pointed, and that it was not followed.
+        message: String,
+    },
     /// The call was not sent: its URL is not one the token may go to. Never retried.
     #[error("{method} {path} was not sent: {message}")]
     Refused {
@@ -200,7 +214,7 @@ impl ApiError {
     /// The status code GitHub answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ApiError::Status { status, .. } => Some(*status),
+            ApiError::Status { status, .. } | ApiError::Redirect { status, .. } => Some(*status),
             ApiError::Transport { .. } | ApiError::Refused { .. } => None,
         }
     }
@@ -241,6 +255,19 @@ impl ApiError {
                 path,
                 message: format!("{message} ({why})"),
             },
+            ApiError::Redirect {
+                method,
+                path,
+                status,
+                location,
+                message,
+            } => ApiError::Redirect {
+                method,
+                path,
+                status,
+                location,
+                message: format!("{message} ({why})"),
+            },
         }
     }
 
@@ -257,12 +284,13 @@ impl ApiError {
         )
     }
 
-    /// GitHub's message (or the transport failure).
+    /// GitHub's message (or the transport failure, the refusal, the redirect).
     pub fn message(&self) -> &str {
         match self {
             ApiError::Status { message, .. }
             | ApiError::Transport { message, .. }
-            | ApiError::Refused { message, .. } => message,
+            | ApiError::Refused { message, .. }
+            | ApiError::Redirect { message, .. } => message,
         }
     }
 }
@@ -433,18 +461,15 @@ impl GitHub {
             }
             .map_err(transport)?;
             let status = response.status().as_u16();
-            let location = response
-                .headers()
-                .get("location")
-                .and_then(|value| value.to_str().ok())
-                .map(|value| self.token.redact(value));
+            if (300..400).contains(&status) {
+                return Err(self.redirect(method, path, status, response.headers()));
+            }
             let rate_limit = rate_limit_of(response.headers());
             let text = octocrab.body_to_string(response).await.map_err(transport)?;
             if status >= 400 {
                 return Err(self.status_error(method, path, status, &text, rate_limit));
             }
-            // A redirect's body, if any, is not the API's to describe.
-            let body = if text.trim().is_empty() || status >= 300 {
+            let body = if text.trim().is_empty() {
                 Value::Null
             } else {
                 serde_json::from_str(&text).map_err(|error| ApiError::Transport {
@@ -453,11 +478,7 @@ impl GitHub {
                     message: format!("the answer ({status}) is not JSON: {error}"),
                 })?
             };
-            Ok(Response {
-                status,
-                body,
-                location,
-            })
+            Ok(Response { status, body })
         };
         self.runtime.block_on(async {
             tokio::time::timeout(self.timeout, call)
@@ -521,6 +542,34 @@ impl GitHub {
     /// `text` with the client's token replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
         self.token.redact(text)
+    }
+
+    /// The error for a redirect: its status and where it pointed, redacted.
+    pub(crate) fn redirect(
+        &self,
+        method: Method,
+        path: &str,
+        status: u16,
+        headers: &http::HeaderMap,
+    ) -> ApiError {
+        let location = headers.get(http::header::LOCATION).map(|value| {
+            self.token
+                .redact(&String::from_utf8_lossy(value.as_bytes()))
+        });
+        let target = match &location {
+            Some(location) => format!("a redirect to {location}"),
+            None => "a redirect without a Location".to_owned(),
+        };
+        ApiError::Redirect {
+            method,
+            path: self.token.redact(path),
+            status,
+            location,
+            message: format!(
+                "{target}, which is not followed: the token goes to the API's host only (if \
+                 the repository was renamed or moved, name it as it is now)"
+            ),
+        }
     }
 
     /// The error for an answer of `status >= 400` with body `text`, redacted.

@@ -174,6 +174,9 @@ impl GitHub {
                 .ok_or_else(stalled)?
                 .map_err(flatten)?;
             let status = response.status().as_u16();
+            if (300..400).contains(&status) {
+                return Err(self.redirect(Method::Post, &shown, status, response.headers()));
+            }
             let rate_limit = rate_limit_of(response.headers());
             let text = moved
                 .while_moving(self.timeout, self.octocrab.body_to_string(response))

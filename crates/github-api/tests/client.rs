@@ -245,12 +245,17 @@ fn reads_and_writes_json() {
     let path = "/repos/acme/kato/environments/release/deployment-branch-policies";
     let created = github.request(Method::Post, path, Some(&policy)).unwrap();
     assert_eq!(created.status, 200);
-    // The same pattern again: GitHub answers 303 to the existing policy.
-    let again = github.request(Method::Post, path, Some(&policy)).unwrap();
-    assert_eq!(again.status, 303);
-    assert_eq!(again.body, serde_json::Value::Null);
+    // The same pattern again: GitHub answers 303 to the existing policy, a redirect that
+    // the caller may take for "there already".
+    let again = github
+        .request(Method::Post, path, Some(&policy))
+        .unwrap_err();
+    assert_eq!(again.status(), Some(303));
     let id = created.body["id"].as_u64().unwrap();
-    assert!(again.location.unwrap().ends_with(&format!("/{id}")));
+    let ApiError::Redirect { location, .. } = &again else {
+        panic!("{again:?}");
+    };
+    assert!(location.as_deref().unwrap().ends_with(&format!("/{id}")));
 
     let deleted = github
         .request(Method::Delete, &format!("{path}/{id}"), None)
@@ -261,6 +266,48 @@ fn reads_and_writes_json() {
     assert_eq!(recorded.len(), 5);
     assert_eq!(recorded[1].method, "PUT");
     assert_eq!(recorded[1].body.as_ref(), Some(&body));
+}
+
+#[test]
+fn a_redirect_is_an_error_naming_its_location_and_is_never_followed() {
+    let server = server();
+    let elsewhere = format!("{}/repos/acme/renamed", server.url());
+    server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato")
+            .status(301)
+            .header("location", &format!("{elsewhere}?via={{authorization}}"))
+            .body(""),
+    );
+    let github = client(&server, TOKEN);
+    let error = github.get("/repos/acme/kato").unwrap_err();
+    assert_eq!(error.status(), Some(301));
+    assert!(matches!(error, ApiError::Redirect { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "GET /repos/acme/kato answered 301, a redirect to {elsewhere}?via=Bearer ***, \
+             which is not followed: the token goes to the API's host only (if the repository \
+             was renamed or moved, name it as it is now)"
+        )
+    );
+    // Neither followed nor retried.
+    assert_eq!(server.requests().len(), 1);
+
+    // An upload answered with a redirect is not followed either.
+    server.state().add_fault(
+        Fault::on_upload("*")
+            .status(307)
+            .header("location", "https://elsewhere.example/upload"),
+    );
+    let (url, _dir, path) = draft_and_file(&github, 1024);
+    let error = upload(&github, &url, &path).unwrap_err();
+    assert_eq!(error.status(), Some(307));
+    assert!(
+        error
+            .to_string()
+            .contains("a redirect to https://elsewhere.example/upload, which is not followed"),
+        "{error}"
+    );
 }
 
 #[test]

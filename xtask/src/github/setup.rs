@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
-use github_api::{GitHub, RepoName, RepoSource};
+use github_api::{GitHub, Method, RepoName, RepoSource};
 
 use super::access::{admin_error, lacks_admin};
 use super::plan::{
@@ -260,8 +260,8 @@ fn apply(
     for (done, call) in calls.iter().enumerate() {
         say(&format!("{}\n", call.summary));
         match github.request(call.method, &call.path, call.body.as_ref()) {
-            // 303: a deployment policy with that pattern was there already.
-            Ok(answer) if answer.status == 303 => {
+            // 303 to a POST: a deployment policy with that pattern was there already.
+            Err(error) if error.status() == Some(303) && call.method == Method::Post => {
                 say(&format!("  {} {}: already there\n", call.method, call.path))
             }
             Ok(answer) => say(&format!(
