@@ -659,6 +659,27 @@ fn a_token_echoed_by_github_is_not_shown() {
 }
 
 #[test]
+fn a_listing_without_end_stops_after_a_thousand_policies() {
+    let fixture = fixture();
+    let first = fixture.setup(CANARY, &with_reviewers(&[]));
+    assert_eq!(first.code, 0, "{}", first.all());
+    fixture.server.state().endless_pages = true;
+    fixture.server.clear_requests();
+    let run = fixture.setup(CANARY, &with_reviewers(&[]));
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "GET /repos/acme/kato/environments/release/deployment-branch-policies?per_page=100\
+             &page=11 answered 200, which cannot be used: the listing goes on past 1000 items \
+             (10 pages of 100): reading stops there"
+        ),
+        "{}",
+        run.all()
+    );
+    assert_eq!(fixture.writes(), Vec::<String>::new());
+}
+
+#[test]
 fn workflows_whose_checks_cannot_be_required_are_refused() {
     let fixture = fixture();
     let workflow = fixture.dir().join("matrix.yml");

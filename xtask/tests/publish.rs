@@ -636,6 +636,30 @@ fn a_redirect_is_an_error_naming_it_and_is_not_followed() {
 }
 
 #[test]
+fn a_listing_without_end_stops_after_a_thousand_releases() {
+    let fixture = fixture();
+    fixture.server.state().endless_pages = true;
+    let started = Instant::now();
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "GET /repos/acme/kato/releases?per_page=100&page=11 answered 200, which cannot be \
+         used: the listing goes on past 1000 items (10 pages of 100): reading stops there",
+    );
+    assert_contains(&run.stderr, "Nothing was changed on GitHub.");
+    let pages = fixture
+        .server
+        .requests()
+        .iter()
+        .filter(|request| request.path == "/repos/acme/kato/releases")
+        .count();
+    assert_eq!(pages, 11);
+    assert_eq!(fixture.writes(), 0);
+    eprintln!("{pages} pages in {:.2} s", started.elapsed().as_secs_f64());
+}
+
+#[test]
 fn a_tag_at_another_commit_is_refused_and_nothing_changes() {
     let fixture = fixture();
     let other = "0123456789abcdef0123456789abcdef01234567";

@@ -18,6 +18,8 @@
 mod accounts;
 mod environments;
 mod git;
+mod padded;
+mod pages;
 mod protection;
 mod releases;
 mod repos;
@@ -28,7 +30,7 @@ mod uploads;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Either, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -40,6 +42,9 @@ pub use state::{
     Fault, Protection, PullRequestReviews, Recorded, Release, Repository, Reviewer, State,
     StatusChecks, TagObject, Team,
 };
+
+/// The body of an answer: as given, or padded to a size (see [`Fault::padded`]).
+pub(crate) type Body = Either<Full<Bytes>, padded::Padded>;
 
 /// A running server. Dropping it stops the server.
 pub struct FakeGitHub {
@@ -269,7 +274,7 @@ async fn serve(
     state: Arc<Mutex<State>>,
     base: Arc<str>,
     request: hyper::Request<hyper::body::Incoming>,
-) -> hyper::Response<Full<Bytes>> {
+) -> hyper::Response<Body> {
     let (parts, body) = request.into_parts();
     let bytes = body
         .collect()
@@ -318,7 +323,7 @@ async fn serve(
 }
 
 /// `reply` as hyper's response, after its delay.
-async fn respond(reply: router::Reply) -> hyper::Response<Full<Bytes>> {
+async fn respond(reply: router::Reply) -> hyper::Response<Body> {
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
@@ -326,7 +331,9 @@ async fn respond(reply: router::Reply) -> hyper::Response<Full<Bytes>> {
     for (name, value) in &reply.headers {
         response = response.header(name.as_str(), value.as_str());
     }
-    response
-        .body(Full::new(Bytes::from(reply.body)))
-        .expect("a valid response")
+    let body = match reply.padded {
+        Some(size) => Either::Right(padded::Padded::new(size)),
+        None => Either::Left(Full::new(Bytes::from(reply.body))),
+    };
+    response.body(body).expect("a valid response")
 }

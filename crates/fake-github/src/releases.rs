@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::pages::Page;
 use crate::router::Reply;
 use crate::state::{Access, Asset, AssetState, Release, Repository, State};
 
@@ -23,8 +24,24 @@ pub fn list(state: &State, request: Page<'_>, owner: &str, repo: &str, access: A
         .filter(|release| !release.draft || sees_drafts(access))
         .map(|release| render(state, request.base, repository, release))
         .collect();
-    request.answer(releases)
+    let filler = |n: usize| {
+        let release = Release {
+            id: ENDLESS_IDS + n as u64,
+            tag_name: format!("v999.0.{n}"),
+            target_commitish: repository.default_branch.clone(),
+            name: None,
+            body: None,
+            draft: false,
+            prerelease: false,
+            assets: Vec::new(),
+        };
+        render(state, request.base, repository, &release)
+    };
+    request.answer(releases, state.endless_pages.then_some(&filler))
 }
+
+/// Where the ids of the items an endless listing makes up start.
+const ENDLESS_IDS: u64 = 1 << 40;
 
 /// `GET /repos/{o}/{r}/releases/tags/{tag}`: the published release only; drafts have
 /// no tag yet.
@@ -186,7 +203,19 @@ pub fn list_assets(state: &State, request: Page<'_>, owner: &str, repo: &str, id
         .iter()
         .map(|asset| render_asset(request.base, repository, release, asset))
         .collect();
-    request.answer(assets)
+    let filler = |n: usize| {
+        let asset = Asset {
+            id: ENDLESS_IDS + n as u64,
+            name: format!("stray-{n}"),
+            label: None,
+            content_type: "application/octet-stream".to_owned(),
+            state: AssetState::Uploaded,
+            size: 1,
+            digest: Some(format!("sha256:{:064x}", n)),
+        };
+        render_asset(request.base, repository, release, &asset)
+    };
+    request.answer(assets, state.endless_pages.then_some(&filler))
 }
 
 /// `GET /repos/{o}/{r}/releases/assets/{id}`.
@@ -323,57 +352,6 @@ pub enum UploadEnd {
     Starter,
     /// Failed and left nothing.
     Gone,
-}
-
-/// A request for a list: the base URL, the path and the query, for `per_page`, `page`
-/// and the `Link` header.
-pub struct Page<'a> {
-    /// The API base URL.
-    pub base: &'a str,
-    /// The path as sent.
-    pub path: &'a str,
-    /// The query, if any.
-    pub query: Option<&'a str>,
-}
-
-impl Page<'_> {
-    fn param(&self, key: &str) -> Option<usize> {
-        self.query?
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(name, _)| *name == key)
-            .and_then(|(_, value)| value.parse().ok())
-    }
-
-    /// One page of `items`, with a `Link` header to the next and last pages.
-    fn answer(&self, items: Vec<Value>) -> Reply {
-        let per_page = self.param("per_page").unwrap_or(30).clamp(1, 100);
-        let page = self.param("page").unwrap_or(1).max(1);
-        let last = items.len().div_ceil(per_page).max(1);
-        let shown: Vec<Value> = items
-            .into_iter()
-            .skip((page - 1) * per_page)
-            .take(per_page)
-            .collect();
-        let mut reply = Reply::json(200, Value::Array(shown));
-        if page < last {
-            let link = |page: usize| {
-                format!(
-                    "<{}{}?per_page={per_page}&page={page}>",
-                    self.base, self.path
-                )
-            };
-            reply.headers.push((
-                "link".into(),
-                format!(
-                    "{}; rel=\"next\", {}; rel=\"last\"",
-                    link(page + 1),
-                    link(last)
-                ),
-            ));
-        }
-        reply
-    }
 }
 
 fn find<'a>(

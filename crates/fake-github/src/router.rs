@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use std::time::Duration;
 
-use crate::releases::Page;
+use crate::pages::Page;
 use crate::state::{Access, Fault, Recorded, State};
 use crate::{accounts, environments, git, protection, releases, repos};
 
@@ -46,6 +46,8 @@ pub struct Reply {
     pub body: String,
     /// How long to wait before sending it.
     pub delay: Duration,
+    /// Instead of `body`, a JSON body of this many bytes, streamed.
+    pub padded: Option<u64>,
 }
 
 impl Reply {
@@ -59,6 +61,7 @@ impl Reply {
             )],
             body: body.to_string(),
             delay: Duration::ZERO,
+            padded: None,
         }
     }
 
@@ -69,6 +72,7 @@ impl Reply {
             headers: Vec::new(),
             body: String::new(),
             delay: Duration::ZERO,
+            padded: None,
         }
     }
 
@@ -354,6 +358,7 @@ pub fn fault_reply(fault: Fault, authorization: Option<&str>) -> Reply {
             .collect(),
         body: echo(&fault.body),
         delay: fault.delay,
+        padded: fault.padded,
     };
     reply
         .headers
@@ -414,7 +419,7 @@ fn endpoint(state: &mut State, request: &Request<'_>) -> Reply {
             environments::put(state, base, &owner, &repo, &env, body)
         }
         ("GET", Route::BranchPolicies { owner, repo, env }) => {
-            environments::list_policies(state, &owner, &repo, &env)
+            environments::list_policies(state, page(request), &owner, &repo, &env)
         }
         ("POST", Route::BranchPolicies { owner, repo, env }) => {
             environments::create_policy(state, base, &owner, &repo, &env, body)

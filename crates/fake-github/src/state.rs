@@ -366,6 +366,9 @@ pub struct Fault {
     /// Uploads only: store the body with its first byte changed, as a corrupting proxy
     /// would, and answer as usual: the asset's digest is then not the file's.
     pub corrupt: bool,
+    /// Instead of `body`, a body of this many bytes (a JSON empty array padded with
+    /// spaces), made as it is sent and streamed without a `Content-Length`.
+    pub padded: Option<u64>,
 }
 
 impl Fault {
@@ -431,6 +434,13 @@ impl Fault {
         self
     }
 
+    /// Answers with a body of `bytes` bytes, streamed without a `Content-Length` (see
+    /// [`Fault::padded`]).
+    pub fn padded(mut self, bytes: u64) -> Self {
+        self.padded = Some(bytes);
+        self
+    }
+
     /// Drops an upload's connection after `bytes` of its body, with no answer.
     pub fn drop_after(mut self, bytes: u64) -> Self {
         self.drop_after = Some(bytes);
@@ -482,6 +492,9 @@ pub struct State {
     /// listener's, such as an `http://` URL or another host, as a compromised or
     /// misconfigured server might answer.
     pub upload_url_base: Option<String>,
+    /// Hostile: every page of a listing (releases, assets, deployment policies) is full
+    /// and links to a next one, without end.
+    pub endless_pages: bool,
     next_id: u64,
 }
 

@@ -22,6 +22,17 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The REST API version every request asks for.
 pub const API_VERSION: &str = "2022-11-28";
 
+/// The largest answer read, in bytes (32 MiB): far more than any answer of GitHub's REST
+/// API, and a bound on the memory a hostile or broken server can make the client use.
+pub const MAX_ANSWER_BYTES: usize = 32 << 20;
+
+/// The most items a paged listing is read to ([`GitHub::list`]); one that goes on is an
+/// error, not an endless walk.
+pub const MAX_LISTED: usize = 1000;
+
+/// The items asked for per page of a listing: GitHub's largest page.
+pub const PER_PAGE: usize = 100;
+
 /// How to reach GitHub.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -198,6 +209,20 @@ pub enum ApiError {
         /// Where it pointed, and that it was not followed.
         message: String,
     },
+    /// GitHub answered, but the answer cannot be used: larger than [`MAX_ANSWER_BYTES`],
+    /// not JSON, not of the shape the call returns, or a listing longer than
+    /// [`MAX_LISTED`]. Never retried: the same call gets the same answer.
+    #[error("{method} {path} answered {status}, which cannot be used: {message}")]
+    Unreadable {
+        /// The method of the call.
+        method: Method,
+        /// The API path of the call.
+        path: String,
+        /// The status code.
+        status: u16,
+        /// What is wrong with it, quoting what came.
+        message: String,
+    },
     /// The call was not sent: its URL is not one the token may go to. Never retried.
     #[error("{method} {path} was not sent: {message}")]
     Refused {
@@ -214,7 +239,9 @@ impl ApiError {
     /// The status code GitHub answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ApiError::Status { status, .. } | ApiError::Redirect { status, .. } => Some(*status),
+            ApiError::Status { status, .. }
+            | ApiError::Redirect { status, .. }
+            | ApiError::Unreadable { status, .. } => Some(*status),
             ApiError::Transport { .. } | ApiError::Refused { .. } => None,
         }
     }
@@ -268,6 +295,17 @@ impl ApiError {
                 location,
                 message: format!("{message} ({why})"),
             },
+            ApiError::Unreadable {
+                method,
+                path,
+                status,
+                message,
+            } => ApiError::Unreadable {
+                method,
+                path,
+                status,
+                message: format!("{message} ({why})"),
+            },
         }
     }
 
@@ -290,7 +328,8 @@ impl ApiError {
             ApiError::Status { message, .. }
             | ApiError::Transport { message, .. }
             | ApiError::Refused { message, .. }
-            | ApiError::Redirect { message, .. } => message,
+            | ApiError::Redirect { message, .. }
+            | ApiError::Unreadable { message, .. } => message,
         }
     }
 }
@@ -465,19 +504,11 @@ impl GitHub {
                 return Err(self.redirect(method, path, status, response.headers()));
             }
             let rate_limit = rate_limit_of(response.headers());
-            let text = octocrab.body_to_string(response).await.map_err(transport)?;
+            let text = self.read_answer(method, path, response).await?;
             if status >= 400 {
                 return Err(self.status_error(method, path, status, &text, rate_limit));
             }
-            let body = if text.trim().is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).map_err(|error| ApiError::Transport {
-                    method,
-                    path: path.to_owned(),
-                    message: format!("the answer ({status}) is not JSON: {error}"),
-                })?
-            };
+            let body = self.parse_answer(method, path, status, &text)?;
             Ok(Response { status, body })
         };
         self.runtime.block_on(async {
@@ -496,6 +527,129 @@ impl GitHub {
     /// `GET path`: the JSON body.
     pub fn get(&self, path: &str) -> Result<Value, ApiError> {
         Ok(self.request(Method::Get, path, None)?.body)
+    }
+
+    /// Every item of the paged listing at `path` (which may hold a query; `per_page` and
+    /// `page` are added): [`PER_PAGE`] at a time until a page holds fewer. Each page is
+    /// an array, or, with `field`, an object holding the array there (such as
+    /// `branch_policies`). A page of another shape, or a listing that goes on past
+    /// [`MAX_LISTED`] items, is [`ApiError::Unreadable`].
+    pub fn list(&self, path: &str, field: Option<&str>) -> Result<Vec<Value>, ApiError> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        for page in 1.. {
+            let paged = format!("{path}{separator}per_page={PER_PAGE}&page={page}");
+            let unreadable = |message: String| ApiError::Unreadable {
+                method: Method::Get,
+                path: paged.clone(),
+                status: 200,
+                message,
+            };
+            let mut answer = self.get(&paged)?;
+            let listed = match field {
+                Some(field) => answer.get_mut(field).map(Value::take),
+                None => Some(answer),
+            };
+            let listed = match listed {
+                Some(Value::Array(listed)) => listed,
+                Some(other) => {
+                    return Err(unreadable(format!(
+                        "a page of the listing is {}, not an array",
+                        json_kind(&other)
+                    )));
+                }
+                None => {
+                    return Err(unreadable(format!(
+                        "a page of the listing has no {}",
+                        field.unwrap_or_default()
+                    )));
+                }
+            };
+            let full = listed.len() >= PER_PAGE;
+            items.extend(listed);
+            if items.len() > MAX_LISTED {
+                return Err(unreadable(format!(
+                    "the listing goes on past {MAX_LISTED} items ({} pages of {PER_PAGE}): \
+                     reading stops there",
+                    MAX_LISTED / PER_PAGE
+                )));
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    /// The body of `response`, up to [`MAX_ANSWER_BYTES`]: a larger one is refused from
+    /// its `Content-Length`, or as soon as it grows past the cap, and never held whole.
+    pub(crate) async fn read_answer<B>(
+        &self,
+        method: Method,
+        path: &str,
+        response: http::Response<B>,
+    ) -> Result<String, ApiError>
+    where
+        B: http_body::Body<Data = bytes::Bytes>,
+        B::Error: std::error::Error,
+    {
+        use http_body_util::BodyExt;
+
+        let status = response.status().as_u16();
+        let unreadable = |message: &str| ApiError::Unreadable {
+            method,
+            path: self.token.redact(path),
+            status,
+            message: message.to_owned(),
+        };
+        let too_large = || {
+            unreadable(&format!(
+                "it is larger than {} MB, more than any answer of GitHub's REST API",
+                MAX_ANSWER_BYTES >> 20
+            ))
+        };
+        let declared = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > MAX_ANSWER_BYTES as u64) {
+            return Err(too_large());
+        }
+        let mut body = std::pin::pin!(response.into_body());
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|error| ApiError::Transport {
+                method,
+                path: self.token.redact(path),
+                message: flatten(&error, &self.token),
+            })?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > MAX_ANSWER_BYTES {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&data);
+            }
+        }
+        String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text"))
+    }
+
+    /// A 2xx answer's JSON; `Null` for an empty body.
+    pub(crate) fn parse_answer(
+        &self,
+        method: Method,
+        path: &str,
+        status: u16,
+        text: &str,
+    ) -> Result<Value, ApiError> {
+        if text.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(text).map_err(|error| ApiError::Unreadable {
+            method,
+            path: self.token.redact(path),
+            status,
+            message: format!("it is not JSON ({error})"),
+        })
     }
 
     /// The octocrab client underneath, for typed APIs this crate does not wrap. Run its
@@ -669,6 +823,18 @@ fn error_message(body: &str, status: u16) -> (String, Option<String>) {
     }
     let ellipsis = if end < text.len() { "..." } else { "" };
     (format!("{}{ellipsis}", &text[..end]), None)
+}
+
+/// What a JSON value is, for messages: `a string`, `an object`, ...
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// `text` as one path segment: everything but letters, digits, `-`, `.`, `_` and `~`

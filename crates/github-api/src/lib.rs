@@ -23,7 +23,8 @@ mod token;
 mod upload;
 
 pub use client::{
-    ApiError, Config, DEFAULT_API_URL, DEFAULT_TIMEOUT, GitHub, Method, Response, path_segment,
+    ApiError, Config, DEFAULT_API_URL, DEFAULT_TIMEOUT, GitHub, MAX_ANSWER_BYTES, MAX_LISTED,
+    Method, PER_PAGE, Response, json_kind, path_segment,
 };
 pub use repo::{RepoError, RepoName, RepoSource, origin_url, resolve_repo, valid_owner};
 pub use retry::{Decision, RetryPolicy, rate_limit_wait};

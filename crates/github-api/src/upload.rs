@@ -179,15 +179,16 @@ impl GitHub {
             }
             let rate_limit = rate_limit_of(response.headers());
             let text = moved
-                .while_moving(self.timeout, self.octocrab.body_to_string(response))
+                .while_moving(
+                    self.timeout,
+                    self.read_answer(Method::Post, &shown, response),
+                )
                 .await
-                .ok_or_else(stalled)?
-                .map_err(flatten)?;
+                .ok_or_else(stalled)??;
             if status >= 400 {
                 return Err(self.status_error(Method::Post, &shown, status, &text, rate_limit));
             }
-            serde_json::from_str(&text)
-                .map_err(|error| transport(format!("the answer ({status}) is not JSON: {error}")))
+            self.parse_answer(Method::Post, &shown, status, &text)
         })
     }
 }

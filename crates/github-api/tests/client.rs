@@ -311,6 +311,94 @@ fn a_redirect_is_an_error_naming_its_location_and_is_never_followed() {
 }
 
 #[test]
+fn an_answer_larger_than_the_cap_is_an_error_and_is_not_retried() {
+    let server = server();
+    let github = client(&server, TOKEN);
+    let too_large = "GET /repos/acme/kato answered 200, which cannot be used: it is larger than \
+                     32 MB, more than any answer of GitHub's REST API";
+    // Streamed without a Content-Length, and with one that says so before the body.
+    server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato")
+            .status(200)
+            .padded(40 << 20),
+    );
+    server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato")
+            .status(200)
+            .body(&" ".repeat((32 << 20) + 1)),
+    );
+    for _ in 0..2 {
+        server.clear_requests();
+        let error = github.get("/repos/acme/kato").unwrap_err();
+        assert!(matches!(error, ApiError::Unreadable { .. }), "{error:?}");
+        assert_eq!(error.to_string(), too_large);
+        assert_eq!(server.requests().len(), 1, "retried");
+    }
+    // An error body is held to the same cap.
+    server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato")
+            .status(404)
+            .padded(33 << 20),
+    );
+    let error = github.get("/repos/acme/kato").unwrap_err();
+    assert!(error.to_string().contains("larger than 32 MB"), "{error}");
+    // Just under the cap is read.
+    server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato")
+            .status(200)
+            .padded(32 << 20),
+    );
+    assert_eq!(github.get("/repos/acme/kato").unwrap(), json!([]));
+}
+
+#[test]
+fn a_listing_that_never_ends_stops_after_a_thousand_items() {
+    let server = server();
+    let github = client(&server, TOKEN);
+    for n in 0..3 {
+        github
+            .request(
+                Method::Post,
+                "/repos/acme/kato/releases",
+                Some(&json!({ "tag_name": format!("v0.1.{n}"), "draft": true })),
+            )
+            .unwrap();
+    }
+    server.clear_requests();
+    let releases = github.list("/repos/acme/kato/releases", None).unwrap();
+    assert_eq!(releases.len(), 3);
+    assert_eq!(
+        server.requests()[0].query.as_deref(),
+        Some("per_page=100&page=1")
+    );
+
+    server.state().endless_pages = true;
+    server.clear_requests();
+    let error = github.list("/repos/acme/kato/releases", None).unwrap_err();
+    assert!(matches!(error, ApiError::Unreadable { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "GET /repos/acme/kato/releases?per_page=100&page=11 answered 200, which cannot be \
+         used: the listing goes on past 1000 items (10 pages of 100): reading stops there"
+    );
+    assert_eq!(server.requests().len(), 11);
+
+    // A page that is not a list is an error that says what came instead.
+    server.state().endless_pages = false;
+    server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato/releases")
+            .status(200)
+            .body(r#"{"releases":[]}"#),
+    );
+    let error = github.list("/repos/acme/kato/releases", None).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "GET /repos/acme/kato/releases?per_page=100&page=1 answered 200, which cannot be \
+         used: a page of the listing is an object, not an array"
+    );
+}
+
+#[test]
 fn errors_carry_status_and_message() {
     let server = server();
     let github = client(&server, TOKEN);

@@ -247,7 +247,7 @@ pub fn planned_calls(spec: &ReleaseSpec) -> Vec<String> {
     let mut calls = vec![
         format!("GET {repo}/releases/tags/{tag}  (refuse if published)"),
         format!("GET {repo}/git/ref/tags/{tag}  (refuse if at another commit)"),
-        format!("GET {repo}/releases?per_page=100  (find a draft to resume)"),
+        format!("GET {repo}/releases?per_page=100&page=1...  (find a draft to resume)"),
         format!(
             "POST {repo}/git/tags  {}",
             json!({ "tag": spec.tag, "message": spec.title, "object": spec.commit, "type": "commit" })
@@ -280,21 +280,12 @@ pub fn planned_calls(spec: &ReleaseSpec) -> Vec<String> {
 
 /// The drafts of `tag`, oldest first.
 fn drafts(github: &GitHub, repo: &RepoName, tag: &str) -> Result<Vec<Draft>, ApiError> {
-    let mut drafts = Vec::new();
-    for page in 1.. {
-        let path = format!("{}/releases?per_page=100&page={page}", repo.api_path());
-        let releases = github.get(&path)?;
-        let releases = releases.as_array().cloned().unwrap_or_default();
-        drafts.extend(
-            releases
-                .iter()
-                .filter(|release| release["draft"] == true && text(release, "tag_name") == tag)
-                .filter_map(Draft::from_json),
-        );
-        if releases.len() < 100 {
-            break;
-        }
-    }
+    let releases = github.list(&format!("{}/releases", repo.api_path()), None)?;
+    let mut drafts: Vec<Draft> = releases
+        .iter()
+        .filter(|release| release["draft"] == true && text(release, "tag_name") == tag)
+        .filter_map(Draft::from_json)
+        .collect();
     drafts.reverse();
     Ok(drafts)
 }
@@ -304,20 +295,9 @@ fn list_assets(
     repo: &RepoName,
     release: u64,
 ) -> Result<Vec<RemoteAsset>, ApiError> {
-    let mut assets = Vec::new();
-    for page in 1.. {
-        let path = format!(
-            "{}/releases/{release}/assets?per_page=100&page={page}",
-            repo.api_path()
-        );
-        let listed = github.get(&path)?;
-        let listed = listed.as_array().cloned().unwrap_or_default();
-        assets.extend(listed.iter().filter_map(RemoteAsset::from_json));
-        if listed.len() < 100 {
-            break;
-        }
-    }
-    Ok(assets)
+    let path = format!("{}/releases/{release}/assets", repo.api_path());
+    let listed = github.list(&path, None)?;
+    Ok(listed.iter().filter_map(RemoteAsset::from_json).collect())
 }
 
 fn delete_asset(github: &GitHub, repo: &RepoName, asset: u64) -> Result<(), ApiError> {

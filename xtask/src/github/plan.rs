@@ -499,28 +499,23 @@ pub fn takes_custom_policies(environment: &Value) -> bool {
     environment["deployment_branch_policy"]["custom_branch_policies"] == true
 }
 
-/// The policies of a `GET .../deployment-branch-policies` answer.
-pub fn parse_policies(answer: &Value) -> Vec<Policy> {
-    answer["branch_policies"]
-        .as_array()
-        .map(|policies| {
-            policies
-                .iter()
-                .filter_map(|policy| {
-                    Some(Policy {
-                        id: policy["id"].as_u64()?,
-                        pattern: RefPattern {
-                            kind: match policy["type"].as_str().unwrap_or("branch") {
-                                "tag" => RefKind::Tag,
-                                _ => RefKind::Branch,
-                            },
-                            name: policy["name"].as_str()?.to_owned(),
-                        },
-                    })
-                })
-                .collect()
+/// The policies GitHub lists under `branch_policies` (`GET .../deployment-branch-policies`).
+pub fn parse_policies(listed: &[Value]) -> Vec<Policy> {
+    listed
+        .iter()
+        .filter_map(|policy| {
+            Some(Policy {
+                id: policy["id"].as_u64()?,
+                pattern: RefPattern {
+                    kind: match policy["type"].as_str().unwrap_or("branch") {
+                        "tag" => RefKind::Tag,
+                        _ => RefKind::Branch,
+                    },
+                    name: policy["name"].as_str()?.to_owned(),
+                },
+            })
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 fn subtract(from: &[String], other: &[String]) -> Vec<String> {
@@ -605,13 +600,10 @@ mod tests {
                 }, { "type": "branch_policy" }],
                 "deployment_branch_policy": { "protected_branches": false, "custom_branch_policies": true }
             })),
-            policies: parse_policies(&json!({
-                "total_count": 2,
-                "branch_policies": [
-                    { "id": 7, "name": "v*", "type": "tag" },
-                    { "id": 8, "name": "main", "type": "branch" }
-                ]
-            })),
+            policies: parse_policies(&[
+                json!({ "id": 7, "name": "v*", "type": "tag" }),
+                json!({ "id": 8, "name": "main", "type": "branch" }),
+            ]),
         }
     }
 

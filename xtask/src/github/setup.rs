@@ -190,13 +190,17 @@ fn read_current(
     };
     let policies = match &environment {
         Some(environment) if takes_custom_policies(environment) => {
-            let path = format!("{}?per_page=100", policies_path(repo, &args.environment));
-            parse_policies(&github.get(&path).with_context(|| {
-                format!(
-                    "cannot read the deployment policies of {}",
-                    args.environment
-                )
-            })?)
+            let path = policies_path(repo, &args.environment);
+            parse_policies(
+                &github
+                    .list(&path, Some("branch_policies"))
+                    .with_context(|| {
+                        format!(
+                            "cannot read the deployment policies of {}",
+                            args.environment
+                        )
+                    })?,
+            )
         }
         _ => Vec::new(),
     };
