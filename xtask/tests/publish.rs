@@ -231,6 +231,46 @@ fn publishes_a_release_with_six_assets_then_refuses_to_touch_it() {
 }
 
 #[test]
+fn a_token_that_github_echoes_in_its_answers_is_written_nowhere() {
+    let fixture = fixture();
+    fixture.server.state().echo_authorization = true;
+    let outputs = fixture.project.path().join("../github-output");
+    let summary = fixture.project.path().join("../summary");
+    let run = checked(
+        fixture
+            .command(&[])
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", outputs.as_str())
+            .env("GITHUB_STEP_SUMMARY", summary.as_str())
+            .run(),
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    fixture.assert_published();
+    assert_contains(
+        &run.stderr,
+        "created the draft https://github.com/acme/kato/releases/tag/untagged-",
+    );
+    assert_contains(&run.stderr, "#Bearer ***");
+    assert_contains(
+        &run.stdout,
+        "https://github.com/acme/kato/releases/tag/v0.1.0#Bearer ***",
+    );
+    for path in [&outputs, &summary] {
+        let written = std::fs::read_to_string(path).unwrap();
+        assert!(!written.contains("CANARY"), "{path}: {written}");
+        assert_contains(&written, "v0.1.0#Bearer");
+    }
+
+    // A refusal quotes the published release's page: redacted too.
+    let again = fixture.publish(&[]);
+    assert_eq!(again.code, 2, "{}", again.all());
+    assert_contains(
+        &again.stderr,
+        "v0.1.0 is published already (https://github.com/acme/kato/releases/tag/v0.1.0#Bearer ***)",
+    );
+}
+
+#[test]
 fn notes_come_from_the_commits_when_the_changelog_has_no_section() {
     let fixture = fixture();
     fixture.project.write("CHANGELOG.md", "# Changelog\n");

@@ -201,7 +201,7 @@ pub fn list_assets(state: &State, request: Page<'_>, owner: &str, repo: &str, id
     let assets = release
         .assets
         .iter()
-        .map(|asset| render_asset(request.base, repository, release, asset))
+        .map(|asset| render_asset(state, request.base, repository, release, asset))
         .collect();
     let filler = |n: usize| {
         let asset = Asset {
@@ -213,7 +213,7 @@ pub fn list_assets(state: &State, request: Page<'_>, owner: &str, repo: &str, id
             size: 1,
             digest: Some(format!("sha256:{:064x}", n)),
         };
-        render_asset(request.base, repository, release, &asset)
+        render_asset(state, request.base, repository, release, &asset)
     };
     request.answer(assets, state.endless_pages.then_some(&filler))
 }
@@ -229,7 +229,7 @@ pub fn get_asset(state: &State, base: &str, owner: &str, repo: &str, id: &str) -
             .iter()
             .find(|asset| asset.id.to_string() == id)
         {
-            return Reply::json(200, render_asset(base, repository, release, asset));
+            return Reply::json(200, render_asset(state, base, repository, release, asset));
         }
     }
     Reply::not_found()
@@ -339,7 +339,7 @@ pub fn end_upload(
             .iter()
             .find(|r| r.assets.iter().any(|a| a.id == id))?;
         let asset = release.assets.iter().find(|asset| asset.id == id)?;
-        return Some(render_asset(base, repository, release, asset));
+        return Some(render_asset(state, base, repository, release, asset));
     }
     None
 }
@@ -408,7 +408,7 @@ fn render(state: &State, base: &str, repository: &Repository, release: &Release)
     let full = format!("{}/{}", repository.owner, repository.name);
     let id = release.id;
     json!({
-        "id": id,
+        "id": render_id(state, id),
         "node_id": format!("RE_{id}"),
         "url": format!("{base}/repos/{full}/releases/{id}"),
         "html_url": if release.draft {
@@ -430,14 +430,29 @@ fn render(state: &State, base: &str, repository: &Repository, release: &Release)
         "created_at": "2026-01-01T00:00:00Z",
         "published_at": if release.draft { Value::Null } else { json!("2026-01-01T00:00:00Z") },
         "author": { "login": repository.owner },
-        "assets": release.assets.iter().map(|asset| render_asset(base, repository, release, asset)).collect::<Vec<_>>(),
+        "assets": release.assets.iter().map(|asset| render_asset(state, base, repository, release, asset)).collect::<Vec<_>>(),
     })
 }
 
-fn render_asset(base: &str, repository: &Repository, release: &Release, asset: &Asset) -> Value {
+/// An id as JSON: a number, or a string when the state is hostile so.
+fn render_id(state: &State, id: u64) -> Value {
+    if state.ids_as_strings {
+        json!(id.to_string())
+    } else {
+        json!(id)
+    }
+}
+
+fn render_asset(
+    state: &State,
+    base: &str,
+    repository: &Repository,
+    release: &Release,
+    asset: &Asset,
+) -> Value {
     let full = format!("{}/{}", repository.owner, repository.name);
     json!({
-        "id": asset.id,
+        "id": render_id(state, asset.id),
         "node_id": format!("RA_{}", asset.id),
         "name": asset.name,
         "label": asset.label,

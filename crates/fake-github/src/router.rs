@@ -322,7 +322,10 @@ fn need(route: &Route, method: &str) -> Need {
 
 /// The answer to `request`; the request is recorded in `state` with its status.
 pub fn handle(state: &mut State, request: Request<'_>) -> Reply {
-    let reply = answer(state, &request);
+    let mut reply = answer(state, &request);
+    if state.echo_authorization {
+        echo_in_html_urls(&mut reply, request.authorization.unwrap_or(""));
+    }
     state.requests.push(Recorded {
         method: request.method.to_owned(),
         path: request.path.to_owned(),
@@ -344,6 +347,31 @@ fn answer(state: &mut State, request: &Request<'_>) -> Reply {
     let mut reply = endpoint(state, request);
     reply.delay = delay;
     reply
+}
+
+/// `reply`'s JSON with `#` and `authorization` added to every `html_url` in it.
+pub fn echo_in_html_urls(reply: &mut Reply, authorization: &str) {
+    fn walk(value: &mut Value, authorization: &str) {
+        match value {
+            Value::Object(fields) => {
+                for (key, field) in fields.iter_mut() {
+                    match field {
+                        Value::String(url) if key == "html_url" => {
+                            url.push('#');
+                            url.push_str(authorization);
+                        }
+                        other => walk(other, authorization),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| walk(item, authorization)),
+            _ => {}
+        }
+    }
+    if let Ok(mut body) = serde_json::from_str::<Value>(&reply.body) {
+        walk(&mut body, authorization);
+        reply.body = body.to_string();
+    }
 }
 
 /// The answer a fault gives instead of the endpoint's.

@@ -492,6 +492,11 @@ pub struct State {
     /// listener's, such as an `http://` URL or another host, as a compromised or
     /// misconfigured server might answer.
     pub upload_url_base: Option<String>,
+    /// Hostile: every `html_url` in an answer ends with `#` and the request's
+    /// `Authorization` header, as a careless server might echo the token back.
+    pub echo_authorization: bool,
+    /// Hostile: the ids of releases and assets are JSON strings (`"1001"`), not numbers.
+    pub ids_as_strings: bool,
     /// Hostile: every page of a listing (releases, assets, deployment policies) is full
     /// and links to a next one, without end.
     pub endless_pages: bool,

@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+use github_actions::escape_text;
 use octocrab::Octocrab;
 use serde_json::Value;
 
@@ -163,7 +164,8 @@ pub struct Response {
     pub body: Value,
 }
 
-/// A call that failed. Every message has been through [`Token::redact`].
+/// A call that failed. Every message has been through [`Token::redact`], and text of
+/// GitHub's in it through [`escape_text`]: one line, whatever GitHub sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// GitHub answered with a 4xx or 5xx status.
@@ -633,7 +635,8 @@ impl GitHub {
         String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text"))
     }
 
-    /// A 2xx answer's JSON; `Null` for an empty body.
+    /// A 2xx answer's JSON, with the token redacted from every string in it; `Null` for
+    /// an empty body.
     pub(crate) fn parse_answer(
         &self,
         method: Method,
@@ -644,12 +647,14 @@ impl GitHub {
         if text.trim().is_empty() {
             return Ok(Value::Null);
         }
-        serde_json::from_str(text).map_err(|error| ApiError::Unreadable {
+        let value = serde_json::from_str(text).map_err(|error| ApiError::Unreadable {
             method,
             path: self.token.redact(path),
             status,
             message: format!("it is not JSON ({error})"),
-        })
+        })?;
+        // Whatever a caller prints or writes of it, the token is not there.
+        Ok(self.token.redact_value(value))
     }
 
     /// The octocrab client underneath, for typed APIs this crate does not wrap. Run its
@@ -677,11 +682,11 @@ impl GitHub {
                     method,
                     path: path.to_owned(),
                     status: source.status_code.as_u16(),
-                    message: self.token.redact(&message),
+                    message: self.shown(&message),
                     documentation_url: source
                         .documentation_url
                         .as_deref()
-                        .map(|url| self.token.redact(url)),
+                        .map(|url| self.shown(url)),
                     rate_limit: None,
                 }
             }
@@ -698,6 +703,12 @@ impl GitHub {
         self.token.redact(text)
     }
 
+    /// Text from GitHub as a message shows it: redacted, then with its control
+    /// characters escaped, so that it stays within its line ([`escape_text`]).
+    pub fn shown(&self, text: &str) -> String {
+        escape_text(&self.token.redact(text)).into_owned()
+    }
+
     /// The error for a redirect: its status and where it pointed, redacted.
     pub(crate) fn redirect(
         &self,
@@ -706,10 +717,9 @@ impl GitHub {
         status: u16,
         headers: &http::HeaderMap,
     ) -> ApiError {
-        let location = headers.get(http::header::LOCATION).map(|value| {
-            self.token
-                .redact(&String::from_utf8_lossy(value.as_bytes()))
-        });
+        let location = headers
+            .get(http::header::LOCATION)
+            .map(|value| self.shown(&String::from_utf8_lossy(value.as_bytes())));
         let target = match &location {
             Some(location) => format!("a redirect to {location}"),
             None => "a redirect without a Location".to_owned(),
@@ -745,8 +755,8 @@ impl GitHub {
             method,
             path: self.token.redact(path),
             status,
-            message: self.token.redact(&message),
-            documentation_url: documentation_url.map(|url| self.token.redact(&url)),
+            message: self.shown(&message),
+            documentation_url: documentation_url.map(|url| self.shown(&url)),
             rate_limit,
         }
     }
@@ -776,7 +786,7 @@ fn secondary_rate_limit(message: &str) -> Option<Duration> {
 /// The wait after a secondary rate limit that names none.
 const SECONDARY_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
-/// An error and its causes on one line, redacted.
+/// An error and its causes on one line, redacted and escaped.
 pub(crate) fn flatten(error: &dyn std::error::Error, token: &Token) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
@@ -788,7 +798,7 @@ pub(crate) fn flatten(error: &dyn std::error::Error, token: &Token) -> String {
         }
         cause = next.source();
     }
-    token.redact(&text)
+    escape_text(&token.redact(&text)).into_owned()
 }
 
 /// GitHub's `message` (with `errors` when given) and `documentation_url` from an error

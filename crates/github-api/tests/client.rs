@@ -477,6 +477,75 @@ fn an_echoed_token_is_redacted() {
 }
 
 #[test]
+fn a_token_echoed_in_an_answer_is_redacted_from_its_values() {
+    let server = server();
+    let github = client(&server, TOKEN);
+    server.state().echo_authorization = true;
+    let (url, _dir, path) = draft_and_file(&github, 1024);
+    let draft = &github.list("/repos/acme/kato/releases", None).unwrap()[0];
+    assert!(
+        draft["html_url"].as_str().unwrap().ends_with("#Bearer ***"),
+        "{draft}"
+    );
+    assert!(!draft.to_string().contains(TOKEN), "{draft}");
+    // Wherever it is: in a nested value, a key, an upload's answer.
+    server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato")
+            .status(200)
+            .body(r#"{"a":[{"b":"x {authorization} y"}],"{authorization}":1}"#),
+    );
+    let answer = github.get("/repos/acme/kato").unwrap();
+    assert_eq!(
+        answer,
+        json!({ "a": [{ "b": "x Bearer *** y" }], "Bearer ***": 1 })
+    );
+    server.state().add_fault(
+        Fault::on_upload("*")
+            .status(201)
+            .body(r#"{"id":1,"name":"{authorization}"}"#),
+    );
+    let asset = upload(&github, &url, &path).unwrap();
+    assert_eq!(asset["name"], "Bearer ***");
+}
+
+#[test]
+fn text_of_github_in_errors_has_its_control_characters_escaped() {
+    let server = server();
+    let github = client(&server, TOKEN);
+    server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato")
+            .status(422)
+            .body(
+                r#"{"message":"bad\n::error title=pwned::x\u001b[2J","documentation_url":"https://d\r\n::warning::y"}"#,
+            ),
+    );
+    let error = github.get("/repos/acme/kato").unwrap_err();
+    assert_eq!(error.message(), "bad\\n::error title=pwned::x\\u{1b}[2J");
+    let ApiError::Status {
+        documentation_url, ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(
+        documentation_url.as_deref(),
+        Some("https://d\\r\\n::warning::y")
+    );
+    assert_eq!(error.to_string().lines().count(), 1, "{error}");
+    server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato")
+            .status(301)
+            .header("location", "https://x/\u{85}::error::y"),
+    );
+    let error = github.get("/repos/acme/kato").unwrap_err();
+    assert!(!error.to_string().contains('\u{85}'), "{error:?}");
+    assert!(
+        error.to_string().contains(r"https://x/\u{85}::error::y"),
+        "{error}"
+    );
+}
+
+#[test]
 fn five_hundreds_are_retried() {
     let server = server();
     server.state().add_fault(Fault {
