@@ -699,6 +699,159 @@ fn a_listing_without_end_stops_after_a_thousand_releases() {
     eprintln!("{pages} pages in {:.2} s", started.elapsed().as_secs_f64());
 }
 
+/// The lines of `log` that the Actions runner would run as workflow commands: outside
+/// `::stop-commands::` fences, each line that reads as one.
+fn commands_run(log: &str) -> Vec<String> {
+    let mut run = Vec::new();
+    let mut fence: Option<String> = None;
+    for line in log.split(['\n', '\r']) {
+        match &fence {
+            Some(end) if line.trim() == end => fence = None,
+            Some(_) => {}
+            None => {
+                if let Some(token) = line.trim().strip_prefix("::stop-commands::") {
+                    fence = Some(format!("::{token}::"));
+                } else if github_actions::reads_as_command(line) {
+                    run.push(line.to_owned());
+                }
+            }
+        }
+    }
+    run
+}
+
+#[test]
+fn asset_names_from_github_cannot_run_workflow_commands() {
+    let fixture = fixture();
+    // A first run leaves a draft.
+    fixture
+        .server
+        .state()
+        .add_fault(Fault::on_upload("kato-darwin-x86_64").status(500).times(2));
+    let first = fixture
+        .command(&[])
+        .env("XTASK_GITHUB_RETRY_ATTEMPTS", "2")
+        .run();
+    assert_eq!(checked(first).code, 1);
+    let hostile = [
+        "evil\n::error title=pwned::owned",
+        "::add-mask::x",
+        "see ##[error]owned",
+        "tty\u{1b}]0;title\u{7}",
+    ];
+    {
+        let mut state = fixture.server.state();
+        let release = &mut state.repo_mut("acme", "kato").unwrap().releases[0];
+        for (n, name) in hostile.iter().enumerate() {
+            let mut stray = release.assets[0].clone();
+            stray.id += 1000 + n as u64;
+            stray.name = (*name).to_owned();
+            release.assets.push(stray);
+        }
+    }
+    let run = checked(fixture.command(&[]).env("GITHUB_ACTIONS", "true").run());
+    assert_eq!(run.code, 0, "{}", run.all());
+    fixture.assert_published();
+    for stream in [&run.stdout, &run.stderr] {
+        assert_eq!(commands_run(stream), Vec::<String>::new(), "{}", run.all());
+        assert!(
+            !stream.contains('\u{1b}') && !stream.contains('\u{7}'),
+            "{stream:?}"
+        );
+    }
+    assert_contains(
+        &run.stderr,
+        "deleting the asset evil\\n::error title=pwned::owned: it is not one of the files released\n",
+    );
+    assert_contains(
+        &run.stderr,
+        "deleting the asset tty\\u{1b}]0;title\\u{7}: it is",
+    );
+    assert_contains(&run.stderr, "::stop-commands::");
+
+    // Outside GitHub Actions the lines are escaped, and not fenced.
+    let fixture = fixture_with(Access::ContentsWrite, 1024);
+    fixture
+        .server
+        .state()
+        .add_fault(Fault::on_upload("kato-darwin-x86_64").status(500).times(2));
+    let first = fixture
+        .command(&[])
+        .env("XTASK_GITHUB_RETRY_ATTEMPTS", "2")
+        .run();
+    assert_eq!(checked(first).code, 1);
+    {
+        let mut state = fixture.server.state();
+        let release = &mut state.repo_mut("acme", "kato").unwrap().releases[0];
+        let mut stray = release.assets[0].clone();
+        stray.id += 1000;
+        stray.name = hostile[0].to_owned();
+        release.assets.push(stray);
+    }
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.stderr.contains("::stop-commands::"), "{}", run.all());
+    assert!(!run.stderr.contains("\n::error"), "{}", run.all());
+}
+
+#[test]
+fn an_answer_of_the_wrong_type_is_an_error_and_a_rerun_makes_no_second_draft() {
+    let fixture = fixture();
+    // The tag is there already: the draft is the run's first change.
+    let tag_sha = "a".repeat(40);
+    {
+        let mut state = fixture.server.state();
+        let repo = state.repo_mut("acme", "kato").unwrap();
+        repo.tag_objects.insert(
+            tag_sha.clone(),
+            fake_github::TagObject {
+                sha: tag_sha.clone(),
+                tag: "v0.1.0".into(),
+                message: "project v0.1.0".into(),
+                object_sha: fixture.commit.clone(),
+                object_type: "commit".into(),
+            },
+        );
+        repo.refs.insert("refs/tags/v0.1.0".into(), tag_sha);
+    }
+    fixture.server.state().ids_as_strings = true;
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "POST /repos/acme/kato/releases answered 201, which cannot be used: the release has \
+         `id` \"",
+    );
+    assert_contains(&run.stderr, "\" (a string), not a number");
+    assert!(!run.stderr.contains("Nothing was changed"), "{}", run.all());
+    assert!(
+        !run.stderr.contains("No release was created"),
+        "{}",
+        run.all()
+    );
+    assert_contains(&run.stderr, "To resume, run:");
+
+    // The rerun cannot read the listing either: an error, and no second draft.
+    fixture.server.clear_requests();
+    let rerun = fixture.publish(&[]);
+    assert_eq!(rerun.code, 2, "{}", rerun.all());
+    assert_contains(
+        &rerun.stderr,
+        "GET /repos/acme/kato/releases answered 200, which cannot be used: release 1 of the \
+         listing has `id` \"",
+    );
+    assert_contains(&rerun.stderr, "Nothing was changed on GitHub.");
+    assert_eq!(fixture.writes(), 0);
+    assert_eq!(fixture.release().tag_name, "v0.1.0");
+
+    // Once GitHub answers as it should, the draft is resumed and published.
+    fixture.server.state().ids_as_strings = false;
+    let last = fixture.publish(&[]);
+    assert_eq!(last.code, 0, "{}", last.all());
+    assert_contains(&last.stderr, "resuming the draft");
+    fixture.assert_published();
+}
+
 #[test]
 fn a_tag_at_another_commit_is_refused_and_nothing_changes() {
     let fixture = fixture();

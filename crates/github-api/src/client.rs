@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use github_actions::escape_text;
@@ -349,6 +350,7 @@ pub struct GitHub {
     pub(crate) timeout: Duration,
     retry: RetryPolicy,
     notice: Option<Notice>,
+    writes: AtomicU64,
 }
 
 impl fmt::Debug for GitHub {
@@ -403,6 +405,7 @@ impl GitHub {
             timeout: config.timeout,
             retry: config.retry,
             notice: None,
+            writes: AtomicU64::new(0),
         })
     }
 
@@ -429,6 +432,29 @@ impl GitHub {
     pub fn with_retry_notice(mut self, notice: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.notice = Some(Box::new(notice));
         self
+    }
+
+    /// How many calls that may have changed something this client has made: every call
+    /// but `GET` that was sent, whatever became of it, except those GitHub refused with
+    /// a 4xx answer (a refused call changes nothing). A task says that nothing was
+    /// changed only while this stays where it was.
+    pub fn writes_made(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
+    }
+
+    /// Counts a call of `method` sent, ended with `result`, towards
+    /// [`GitHub::writes_made`].
+    pub(crate) fn count_write<T>(&self, method: Method, result: &Result<T, ApiError>) {
+        let refused = matches!(
+            result,
+            Err(ApiError::Status {
+                status: 400..=499,
+                ..
+            }) | Err(ApiError::Refused { .. })
+        );
+        if method.is_write() && !refused {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     /// The retry policy the client follows.
@@ -513,7 +539,7 @@ impl GitHub {
             let body = self.parse_answer(method, path, status, &text)?;
             Ok(Response { status, body })
         };
-        self.runtime.block_on(async {
+        let result = self.runtime.block_on(async {
             tokio::time::timeout(self.timeout, call)
                 .await
                 .unwrap_or_else(|_| {
@@ -523,7 +549,9 @@ impl GitHub {
                         message: format!("no answer within {} s", self.timeout.as_secs_f64()),
                     })
                 })
-        })
+        });
+        self.count_write(method, &result);
+        result
     }
 
     /// `GET path`: the JSON body.

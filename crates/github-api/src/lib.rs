@@ -16,12 +16,14 @@
 
 #![warn(missing_docs)]
 
+mod answer;
 mod client;
 mod repo;
 mod retry;
 mod token;
 mod upload;
 
+pub use answer::{Fields, quoted};
 pub use client::{
     ApiError, Config, DEFAULT_API_URL, DEFAULT_TIMEOUT, GitHub, MAX_ANSWER_BYTES, MAX_LISTED,
     Method, PER_PAGE, Response, json_kind, path_segment,

@@ -166,7 +166,7 @@ impl GitHub {
                 self.timeout.as_secs_f64()
             ))
         };
-        self.runtime.block_on(async {
+        let result = self.runtime.block_on(async {
             let flatten = |error: octocrab::Error| transport(flatten(&error, &self.token));
             let response = moved
                 .while_moving(self.timeout, self.octocrab.execute(request))
@@ -189,7 +189,9 @@ impl GitHub {
                 return Err(self.status_error(Method::Post, &shown, status, &text, rate_limit));
             }
             self.parse_answer(Method::Post, &shown, status, &text)
-        })
+        });
+        self.count_write(Method::Post, &result);
+        result
     }
 }
 

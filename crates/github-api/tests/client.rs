@@ -262,6 +262,9 @@ fn reads_and_writes_json() {
         .unwrap();
     assert_eq!(deleted.status, 204);
 
+    // The PUT, the POST and the DELETE; the 303 may have done something too, for all
+    // the client knows.
+    assert_eq!(github.writes_made(), 4);
     let recorded = server.requests();
     assert_eq!(recorded.len(), 5);
     assert_eq!(recorded[1].method, "PUT");
@@ -416,6 +419,24 @@ fn errors_carry_status_and_message() {
     let error = unknown.get("/repos/acme/kato").unwrap_err();
     assert_eq!(error.status(), Some(401));
     assert_eq!(error.message(), "Bad credentials");
+
+    // A write GitHub refused changed nothing; one without an answer may have.
+    let error = unknown
+        .request(Method::Post, "/repos/acme/kato/releases", Some(&json!({})))
+        .unwrap_err();
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(unknown.writes_made(), 0);
+    server.state().add_fault(
+        Fault::on("DELETE", "/repos/acme/kato/releases/1")
+            .status(502)
+            .times(4),
+    );
+    assert!(
+        github
+            .request(Method::Delete, "/repos/acme/kato/releases/1", None)
+            .is_err()
+    );
+    assert_eq!(github.writes_made(), 4);
 }
 
 #[test]
