@@ -8,7 +8,13 @@
 //! policies, users and teams. Requests must carry `Authorization: Bearer <token>` (or
 //! `token <token>`) with a token added to the [`State`]; what the token may do is its
 //! [`Access`]. Each request is recorded ([`Recorded`]); queued [`Fault`]s answer
-//! instead of the endpoint.
+//! instead of the endpoint (a status, headers such as a 3xx's `location`, a body, or one
+//! of any size streamed: [`Fault::padded`]).
+//!
+//! It can also answer as a hostile or broken server would, set on the [`State`]: an
+//! `upload_url` of another host or scheme (`upload_url_base`), the token echoed in every
+//! `html_url` (`echo_authorization`), ids as strings (`ids_as_strings`), listings whose
+//! every page is full (`endless_pages`).
 //!
 //! An endpoint is added in `src/router.rs`: a `Route` variant, a line in `route()` and a
 //! handler over the [`State`] in a module named for what it serves.
