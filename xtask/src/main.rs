@@ -77,7 +77,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Errors quote GitHub's answers: no line of them may run as a workflow command.
+            Stream::Stderr.write_untrusted(&format!("error: {error:#}\n"));
             if Actions::from_env().is_some() {
                 let annotation = Annotation {
                     level: Level::Error,

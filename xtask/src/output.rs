@@ -4,6 +4,8 @@
 
 use std::io::Write;
 
+use github_actions::Actions;
+
 /// Where a task's results go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
@@ -17,6 +19,18 @@ impl Stream {
     /// Stderr when `json` holds stdout, else stdout.
     pub fn beside_json(json: bool) -> Self {
         if json { Stream::Stderr } else { Stream::Stdout }
+    }
+
+    /// Writes `text`, whole lines that hold values from outside (GitHub's answers, whose
+    /// control characters are escaped already): inside GitHub Actions, when a line of it
+    /// would be read as a workflow command, the whole text goes between stop-commands
+    /// markers ([`github_actions::inert`]), so the runner shows it and runs none of it.
+    pub fn write_untrusted(self, text: &str) {
+        if Actions::from_env().is_some() {
+            self.write(&github_actions::inert(text));
+        } else {
+            self.write(text);
+        }
     }
 
     /// Writes `text` whole, ignoring a closed stream.

@@ -659,6 +659,178 @@ fn a_token_echoed_by_github_is_not_shown() {
 }
 
 #[test]
+fn a_listing_without_end_stops_after_a_thousand_policies() {
+    let fixture = fixture();
+    let first = fixture.setup(CANARY, &with_reviewers(&[]));
+    assert_eq!(first.code, 0, "{}", first.all());
+    fixture.server.state().endless_pages = true;
+    fixture.server.clear_requests();
+    let run = fixture.setup(CANARY, &with_reviewers(&[]));
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "GET /repos/acme/kato/environments/release/deployment-branch-policies?per_page=100\
+             &page=11 answered 200, which cannot be used: the listing goes on past 1000 items \
+             (10 pages of 100): reading stops there"
+        ),
+        "{}",
+        run.all()
+    );
+    assert_eq!(fixture.writes(), Vec::<String>::new());
+}
+
+/// The lines of `log` that the Actions runner would run as workflow commands: outside
+/// `::stop-commands::` fences, each line that reads as one.
+fn commands_run(log: &str) -> Vec<String> {
+    let mut run = Vec::new();
+    let mut fence: Option<String> = None;
+    for line in log.split(['\n', '\r']) {
+        match &fence {
+            Some(end) if line.trim() == end => fence = None,
+            Some(_) => {}
+            None => {
+                if let Some(token) = line.trim().strip_prefix("::stop-commands::") {
+                    fence = Some(format!("::{token}::"));
+                } else if github_actions::reads_as_command(line) {
+                    run.push(line.to_owned());
+                }
+            }
+        }
+    }
+    run
+}
+
+#[test]
+fn names_from_github_cannot_run_workflow_commands() {
+    let fixture = fixture();
+    {
+        let mut state = fixture.server.state();
+        let repo = state.repo_mut("acme", "kato").unwrap();
+        repo.protections.insert(
+            "main".into(),
+            Protection {
+                required_status_checks: Some(StatusChecks {
+                    strict: true,
+                    checks: vec![
+                        ("Rust checks".into(), None),
+                        ("see ##[error]pwned".into(), None),
+                        ("x\n::add-mask::y\u{1b}[2J".into(), None),
+                    ],
+                }),
+                ..Protection::default()
+            },
+        );
+    }
+    for actions in [true, false] {
+        let mut env = vec![("GITHUB_TOKEN", CANARY)];
+        if actions {
+            env.push(("GITHUB_ACTIONS", "true"));
+        }
+        let run = fixture.setup_with(&with_reviewers(&["--dry-run"]), &env, fixture.dir());
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert!(
+            run.stdout
+                .contains("stop requiring see ##[error]pwned, x\\n::add-mask::y\\u{1b}[2J"),
+            "{}",
+            run.all()
+        );
+        assert!(!run.stdout.contains('\u{1b}'), "{}", run.all());
+        assert_eq!(
+            run.stdout.contains("::stop-commands::"),
+            actions,
+            "{}",
+            run.all()
+        );
+        if actions {
+            assert_eq!(
+                commands_run(&run.stdout),
+                Vec::<String>::new(),
+                "{}",
+                run.all()
+            );
+        }
+    }
+}
+
+#[test]
+fn answers_of_the_wrong_type_are_errors_and_nothing_is_changed() {
+    let fixture = fixture();
+    let first = fixture.setup(CANARY, &with_reviewers(&[]));
+    assert_eq!(first.code, 0, "{}", first.all());
+    let policies = "/repos/acme/kato/environments/release/deployment-branch-policies";
+    for (path, body, why) in [
+        (
+            policies,
+            r#"{"total_count":1,"branch_policies":[{"id":"7","name":"main","type":"branch"}]}"#,
+            "GET /repos/acme/kato/environments/release/deployment-branch-policies answered \
+             200, which cannot be used: policy 1 of the listing has `id` \"7\" (a string), not \
+             a number",
+        ),
+        (
+            "/repos/acme/kato/environments/release",
+            r#"{"name":"release","protection_rules":[{"type":"required_reviewers","reviewers":[{"type":"User","reviewer":{"id":"11","login":"alice"}}]}],"deployment_branch_policy":{"protected_branches":false,"custom_branch_policies":true}}"#,
+            "GET /repos/acme/kato/environments/release answered 200, which cannot be used: \
+             `reviewer` of reviewer 1 of the environment has `id` \"11\" (a string), not a \
+             number",
+        ),
+    ] {
+        fixture
+            .server
+            .state()
+            .add_fault(Fault::on("GET", path).status(200).body(body));
+        fixture.server.clear_requests();
+        // Without --reviewer: the environment's reviewers are the ones kept.
+        let run = fixture.setup(CANARY, &["--repo", "acme/kato"]);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(run.stderr.contains(why), "{}", run.all());
+        assert_eq!(fixture.writes(), Vec::<String>::new());
+    }
+    fixture.server.state().add_fault(
+        Fault::on("GET", "/users/alice")
+            .status(200)
+            .body(r#"{"login":"alice","id":"11","type":"User"}"#),
+    );
+    let run = fixture.setup(CANARY, &with_reviewers(&[]));
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "GET /users/alice answered 200, which cannot be used: the user has `id` \"11\" (a \
+             string), not a number"
+        ),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn a_change_without_an_answer_is_not_said_to_have_changed_nothing() {
+    let fixture = fixture();
+    fixture.server.state().add_fault(
+        Fault::on("PUT", "/repos/acme/kato/branches/main/protection")
+            .status(502)
+            .times(5),
+    );
+    let run = fixture.setup_with(
+        &with_reviewers(&[]),
+        &[
+            ("GITHUB_TOKEN", CANARY),
+            ("XTASK_GITHUB_RETRY_BASE_MS", "1"),
+        ],
+        fixture.dir(),
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(!run.stderr.contains("nothing was changed"), "{}", run.all());
+    assert!(
+        run.stderr.ends_with(
+            "\n0 of 4 changes were made, and perhaps the one that failed; run again to make \
+             the rest\n"
+        ),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
 fn workflows_whose_checks_cannot_be_required_are_refused() {
     let fixture = fixture();
     let workflow = fixture.dir().join("matrix.yml");

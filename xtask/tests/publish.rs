@@ -258,6 +258,46 @@ fn publishes_a_release_with_six_assets_then_refuses_to_touch_it() {
 }
 
 #[test]
+fn a_token_that_github_echoes_in_its_answers_is_written_nowhere() {
+    let fixture = fixture();
+    fixture.server.state().echo_authorization = true;
+    let outputs = fixture.project.path().join("../github-output");
+    let summary = fixture.project.path().join("../summary");
+    let run = checked(
+        fixture
+            .command(&[])
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", outputs.as_str())
+            .env("GITHUB_STEP_SUMMARY", summary.as_str())
+            .run(),
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    fixture.assert_published();
+    assert_contains(
+        &run.stderr,
+        "created the draft https://github.com/acme/kato/releases/tag/untagged-",
+    );
+    assert_contains(&run.stderr, "#Bearer ***");
+    assert_contains(
+        &run.stdout,
+        "https://github.com/acme/kato/releases/tag/v0.1.0#Bearer ***",
+    );
+    for path in [&outputs, &summary] {
+        let written = std::fs::read_to_string(path).unwrap();
+        assert!(!written.contains("CANARY"), "{path}: {written}");
+        assert_contains(&written, "v0.1.0#Bearer");
+    }
+
+    // A refusal quotes the published release's page: redacted too.
+    let again = fixture.publish(&[]);
+    assert_eq!(again.code, 2, "{}", again.all());
+    assert_contains(
+        &again.stderr,
+        "v0.1.0 is published already (https://github.com/acme/kato/releases/tag/v0.1.0#Bearer ***)",
+    );
+}
+
+#[test]
 fn notes_come_from_the_commits_when_the_changelog_has_no_section() {
     let fixture = fixture();
     fixture.project.write("CHANGELOG.md", "# Changelog\n");
@@ -489,6 +529,55 @@ fn uploads_on_the_api_host_as_on_github_enterprise() {
 }
 
 #[test]
+fn the_token_goes_over_tls_only_and_to_the_api_or_its_upload_host() {
+    let fixture = fixture();
+    let run = checked(
+        fixture
+            .command(&[])
+            .env("GITHUB_API_URL", "http://ghe.example/api/v3")
+            .run(),
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "GITHUB_API_URL is \"http://ghe.example/api/v3\", which is not an API base (http:// \
+         would send the token in cleartext",
+    );
+    assert!(fixture.server.requests().is_empty());
+
+    // The draft names the upload listener under another host name.
+    let elsewhere = fixture
+        .server
+        .upload_url()
+        .replace("127.0.0.1", "localhost");
+    fixture.server.state().upload_url_base = Some(elsewhere);
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "was not sent: the release's upload_url names the host localhost, which is not the \
+         API's host (127.0.0.1): the token is not sent there",
+    );
+    assert_contains(&run.stderr, "The release is still a draft");
+    let uploads = |fixture: &Fixture| {
+        fixture
+            .server
+            .requests()
+            .iter()
+            .filter(|request| request.method == "POST" && request.path.ends_with("/assets"))
+            .count()
+    };
+    assert_eq!(uploads(&fixture), 0, "an upload was sent");
+
+    // Once the draft names GitHub's upload host again, the rerun publishes.
+    fixture.server.state().upload_url_base = None;
+    let rerun = fixture.resume(&run);
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    fixture.assert_published();
+    assert_eq!(uploads(&fixture), 6);
+}
+
+#[test]
 fn a_draft_holding_other_bytes_or_other_files_is_put_right() {
     let fixture = fixture();
     // A first run stops after two uploads, leaving a draft.
@@ -592,6 +681,204 @@ fn killed_in_the_middle_of_the_third_upload_a_rerun_converges() {
         "kato-linux-x86_64 is uploaded already, same digest: skipped",
     );
     assert_contains(&rerun.stdout, "(4 uploaded, 2 there already)");
+    fixture.assert_published();
+}
+
+#[test]
+fn a_redirect_is_an_error_naming_it_and_is_not_followed() {
+    let fixture = fixture();
+    fixture.server.state().add_fault(
+        Fault::on("GET", "/repos/acme/kato/releases/tags/v0.1.0")
+            .status(302)
+            .header("location", "https://elsewhere.example/releases/v0.1.0")
+            .body(""),
+    );
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "GET /repos/acme/kato/releases/tags/v0.1.0 answered 302, a redirect to \
+         https://elsewhere.example/releases/v0.1.0, which is not followed",
+    );
+    assert!(!run.stderr.contains("published already"), "{}", run.all());
+    assert_contains(&run.stderr, "Nothing was changed on GitHub.");
+    assert_eq!(fixture.server.requests().len(), 1);
+}
+
+#[test]
+fn a_listing_without_end_stops_after_a_thousand_releases() {
+    let fixture = fixture();
+    fixture.server.state().endless_pages = true;
+    let started = Instant::now();
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "GET /repos/acme/kato/releases?per_page=100&page=11 answered 200, which cannot be \
+         used: the listing goes on past 1000 items (10 pages of 100): reading stops there",
+    );
+    assert_contains(&run.stderr, "Nothing was changed on GitHub.");
+    let pages = fixture
+        .server
+        .requests()
+        .iter()
+        .filter(|request| request.path == "/repos/acme/kato/releases")
+        .count();
+    assert_eq!(pages, 11);
+    assert_eq!(fixture.writes(), 0);
+    eprintln!("{pages} pages in {:.2} s", started.elapsed().as_secs_f64());
+}
+
+/// The lines of `log` that the Actions runner would run as workflow commands: outside
+/// `::stop-commands::` fences, each line that reads as one.
+fn commands_run(log: &str) -> Vec<String> {
+    let mut run = Vec::new();
+    let mut fence: Option<String> = None;
+    for line in log.split(['\n', '\r']) {
+        match &fence {
+            Some(end) if line.trim() == end => fence = None,
+            Some(_) => {}
+            None => {
+                if let Some(token) = line.trim().strip_prefix("::stop-commands::") {
+                    fence = Some(format!("::{token}::"));
+                } else if github_actions::reads_as_command(line) {
+                    run.push(line.to_owned());
+                }
+            }
+        }
+    }
+    run
+}
+
+#[test]
+fn asset_names_from_github_cannot_run_workflow_commands() {
+    let fixture = fixture();
+    // A first run leaves a draft.
+    fixture
+        .server
+        .state()
+        .add_fault(Fault::on_upload("kato-darwin-x86_64").status(500).times(2));
+    let first = fixture
+        .command(&[])
+        .env("XTASK_GITHUB_RETRY_ATTEMPTS", "2")
+        .run();
+    assert_eq!(checked(first).code, 1);
+    let hostile = [
+        "evil\n::error title=pwned::owned",
+        "::add-mask::x",
+        "see ##[error]owned",
+        "tty\u{1b}]0;title\u{7}",
+    ];
+    {
+        let mut state = fixture.server.state();
+        let release = &mut state.repo_mut("acme", "kato").unwrap().releases[0];
+        for (n, name) in hostile.iter().enumerate() {
+            let mut stray = release.assets[0].clone();
+            stray.id += 1000 + n as u64;
+            stray.name = (*name).to_owned();
+            release.assets.push(stray);
+        }
+    }
+    let run = checked(fixture.command(&[]).env("GITHUB_ACTIONS", "true").run());
+    assert_eq!(run.code, 0, "{}", run.all());
+    fixture.assert_published();
+    for stream in [&run.stdout, &run.stderr] {
+        assert_eq!(commands_run(stream), Vec::<String>::new(), "{}", run.all());
+        assert!(
+            !stream.contains('\u{1b}') && !stream.contains('\u{7}'),
+            "{stream:?}"
+        );
+    }
+    assert_contains(
+        &run.stderr,
+        "deleting the asset evil\\n::error title=pwned::owned: it is not one of the files released\n",
+    );
+    assert_contains(
+        &run.stderr,
+        "deleting the asset tty\\u{1b}]0;title\\u{7}: it is",
+    );
+    assert_contains(&run.stderr, "::stop-commands::");
+
+    // Outside GitHub Actions the lines are escaped, and not fenced.
+    let fixture = fixture_with(Access::ContentsWrite, 1024);
+    fixture
+        .server
+        .state()
+        .add_fault(Fault::on_upload("kato-darwin-x86_64").status(500).times(2));
+    let first = fixture
+        .command(&[])
+        .env("XTASK_GITHUB_RETRY_ATTEMPTS", "2")
+        .run();
+    assert_eq!(checked(first).code, 1);
+    {
+        let mut state = fixture.server.state();
+        let release = &mut state.repo_mut("acme", "kato").unwrap().releases[0];
+        let mut stray = release.assets[0].clone();
+        stray.id += 1000;
+        stray.name = hostile[0].to_owned();
+        release.assets.push(stray);
+    }
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.stderr.contains("::stop-commands::"), "{}", run.all());
+    assert!(!run.stderr.contains("\n::error"), "{}", run.all());
+}
+
+#[test]
+fn an_answer_of_the_wrong_type_is_an_error_and_a_rerun_makes_no_second_draft() {
+    let fixture = fixture();
+    // The tag is there already: the draft is the run's first change.
+    let tag_sha = "a".repeat(40);
+    {
+        let mut state = fixture.server.state();
+        let repo = state.repo_mut("acme", "kato").unwrap();
+        repo.tag_objects.insert(
+            tag_sha.clone(),
+            fake_github::TagObject {
+                sha: tag_sha.clone(),
+                tag: "v0.1.0".into(),
+                message: "project v0.1.0".into(),
+                object_sha: fixture.commit.clone(),
+                object_type: "commit".into(),
+            },
+        );
+        repo.refs.insert("refs/tags/v0.1.0".into(), tag_sha);
+    }
+    fixture.server.state().ids_as_strings = true;
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_contains(
+        &run.stderr,
+        "POST /repos/acme/kato/releases answered 201, which cannot be used: the release has \
+         `id` \"",
+    );
+    assert_contains(&run.stderr, "\" (a string), not a number");
+    assert!(!run.stderr.contains("Nothing was changed"), "{}", run.all());
+    assert!(
+        !run.stderr.contains("No release was created"),
+        "{}",
+        run.all()
+    );
+    assert_contains(&run.stderr, "To resume, run:");
+
+    // The rerun cannot read the listing either: an error, and no second draft.
+    fixture.server.clear_requests();
+    let rerun = fixture.publish(&[]);
+    assert_eq!(rerun.code, 2, "{}", rerun.all());
+    assert_contains(
+        &rerun.stderr,
+        "GET /repos/acme/kato/releases answered 200, which cannot be used: release 1 of the \
+         listing has `id` \"",
+    );
+    assert_contains(&rerun.stderr, "Nothing was changed on GitHub.");
+    assert_eq!(fixture.writes(), 0);
+    assert_eq!(fixture.release().tag_name, "v0.1.0");
+
+    // Once GitHub answers as it should, the draft is resumed and published.
+    fixture.server.state().ids_as_strings = false;
+    let last = fixture.publish(&[]);
+    assert_eq!(last.code, 0, "{}", last.all());
+    assert_contains(&last.stderr, "resuming the draft");
     fixture.assert_published();
 }
 

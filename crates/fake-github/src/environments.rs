@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::pages::Page;
 use crate::router::Reply;
 use crate::state::{BranchPolicy, DeploymentBranchPolicy, Environment, Reviewer, State};
 
@@ -223,18 +224,37 @@ fn render_policy(policy: &BranchPolicy) -> Value {
     })
 }
 
-/// The environment's custom policies.
-pub fn list_policies(state: &State, owner: &str, repo: &str, env: &str) -> Reply {
-    match custom(state, owner, repo, env) {
-        Ok(environment) => Reply::json(
-            200,
-            json!({
-                "total_count": environment.branch_policies.len(),
-                "branch_policies": environment.branch_policies.iter().map(render_policy).collect::<Vec<_>>(),
-            }),
-        ),
-        Err(reply) => reply,
-    }
+/// The environment's custom policies, paginated.
+pub fn list_policies(
+    state: &State,
+    request: Page<'_>,
+    owner: &str,
+    repo: &str,
+    env: &str,
+) -> Reply {
+    let environment = match custom(state, owner, repo, env) {
+        Ok(environment) => environment,
+        Err(reply) => return reply,
+    };
+    let policies: Vec<Value> = environment
+        .branch_policies
+        .iter()
+        .map(render_policy)
+        .collect();
+    let filler = |n: usize| {
+        render_policy(&BranchPolicy {
+            id: (1 << 40) + n as u64,
+            name: format!("stray-{n}"),
+            kind: "branch".to_owned(),
+        })
+    };
+    let (shown, link) = request.slice(&policies, state.endless_pages.then_some(&filler));
+    let mut reply = Reply::json(
+        200,
+        json!({ "total_count": policies.len(), "branch_policies": shown }),
+    );
+    reply.headers.extend(link.map(|link| ("link".into(), link)));
+    reply
 }
 
 /// Adds a policy: 200 with it, or 303 to the policy with the same pattern and type.

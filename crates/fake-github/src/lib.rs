@@ -8,7 +8,13 @@
 //! policies, users and teams. Requests must carry `Authorization: Bearer <token>` (or
 //! `token <token>`) with a token added to the [`State`]; what the token may do is its
 //! [`Access`]. Each request is recorded ([`Recorded`]); queued [`Fault`]s answer
-//! instead of the endpoint.
+//! instead of the endpoint (a status, headers such as a 3xx's `location`, a body, or one
+//! of any size streamed: [`Fault::padded`]).
+//!
+//! It can also answer as a hostile or broken server would, set on the [`State`]: an
+//! `upload_url` of another host or scheme (`upload_url_base`), the token echoed in every
+//! `html_url` (`echo_authorization`), ids as strings (`ids_as_strings`), listings whose
+//! every page is full (`endless_pages`).
 //!
 //! An endpoint is added in `src/router.rs`: a `Route` variant, a line in `route()` and a
 //! handler over the [`State`] in a module named for what it serves.
@@ -18,6 +24,8 @@
 mod accounts;
 mod environments;
 mod git;
+mod padded;
+mod pages;
 mod protection;
 mod releases;
 mod repos;
@@ -28,7 +36,7 @@ mod uploads;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Either, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -40,6 +48,9 @@ pub use state::{
     Fault, Protection, PullRequestReviews, Recorded, Release, Repository, Reviewer, State,
     StatusChecks, TagObject, Team,
 };
+
+/// The body of an answer: as given, or padded to a size (see [`Fault::padded`]).
+pub(crate) type Body = Either<Full<Bytes>, padded::Padded>;
 
 /// A running server. Dropping it stops the server.
 pub struct FakeGitHub {
@@ -269,7 +280,7 @@ async fn serve(
     state: Arc<Mutex<State>>,
     base: Arc<str>,
     request: hyper::Request<hyper::body::Incoming>,
-) -> hyper::Response<Full<Bytes>> {
+) -> hyper::Response<Body> {
     let (parts, body) = request.into_parts();
     let bytes = body
         .collect()
@@ -318,7 +329,7 @@ async fn serve(
 }
 
 /// `reply` as hyper's response, after its delay.
-async fn respond(reply: router::Reply) -> hyper::Response<Full<Bytes>> {
+async fn respond(reply: router::Reply) -> hyper::Response<Body> {
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
@@ -326,7 +337,9 @@ async fn respond(reply: router::Reply) -> hyper::Response<Full<Bytes>> {
     for (name, value) in &reply.headers {
         response = response.header(name.as_str(), value.as_str());
     }
-    response
-        .body(Full::new(Bytes::from(reply.body)))
-        .expect("a valid response")
+    let body = match reply.padded {
+        Some(size) => Either::Right(padded::Padded::new(size)),
+        None => Either::Left(Full::new(Bytes::from(reply.body))),
+    };
+    response.body(body).expect("a valid response")
 }

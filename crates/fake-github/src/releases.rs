@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::pages::Page;
 use crate::router::Reply;
 use crate::state::{Access, Asset, AssetState, Release, Repository, State};
 
@@ -23,8 +24,24 @@ pub fn list(state: &State, request: Page<'_>, owner: &str, repo: &str, access: A
         .filter(|release| !release.draft || sees_drafts(access))
         .map(|release| render(state, request.base, repository, release))
         .collect();
-    request.answer(releases)
+    let filler = |n: usize| {
+        let release = Release {
+            id: ENDLESS_IDS + n as u64,
+            tag_name: format!("v999.0.{n}"),
+            target_commitish: repository.default_branch.clone(),
+            name: None,
+            body: None,
+            draft: false,
+            prerelease: false,
+            assets: Vec::new(),
+        };
+        render(state, request.base, repository, &release)
+    };
+    request.answer(releases, state.endless_pages.then_some(&filler))
 }
+
+/// Where the ids of the items an endless listing makes up start.
+const ENDLESS_IDS: u64 = 1 << 40;
 
 /// `GET /repos/{o}/{r}/releases/tags/{tag}`: the published release only; drafts have
 /// no tag yet.
@@ -184,9 +201,21 @@ pub fn list_assets(state: &State, request: Page<'_>, owner: &str, repo: &str, id
     let assets = release
         .assets
         .iter()
-        .map(|asset| render_asset(request.base, repository, release, asset))
+        .map(|asset| render_asset(state, request.base, repository, release, asset))
         .collect();
-    request.answer(assets)
+    let filler = |n: usize| {
+        let asset = Asset {
+            id: ENDLESS_IDS + n as u64,
+            name: format!("stray-{n}"),
+            label: None,
+            content_type: "application/octet-stream".to_owned(),
+            state: AssetState::Uploaded,
+            size: 1,
+            digest: Some(format!("sha256:{:064x}", n)),
+        };
+        render_asset(state, request.base, repository, release, &asset)
+    };
+    request.answer(assets, state.endless_pages.then_some(&filler))
 }
 
 /// `GET /repos/{o}/{r}/releases/assets/{id}`.
@@ -200,7 +229,7 @@ pub fn get_asset(state: &State, base: &str, owner: &str, repo: &str, id: &str) -
             .iter()
             .find(|asset| asset.id.to_string() == id)
         {
-            return Reply::json(200, render_asset(base, repository, release, asset));
+            return Reply::json(200, render_asset(state, base, repository, release, asset));
         }
     }
     Reply::not_found()
@@ -310,7 +339,7 @@ pub fn end_upload(
             .iter()
             .find(|r| r.assets.iter().any(|a| a.id == id))?;
         let asset = release.assets.iter().find(|asset| asset.id == id)?;
-        return Some(render_asset(base, repository, release, asset));
+        return Some(render_asset(state, base, repository, release, asset));
     }
     None
 }
@@ -323,57 +352,6 @@ pub enum UploadEnd {
     Starter,
     /// Failed and left nothing.
     Gone,
-}
-
-/// A request for a list: the base URL, the path and the query, for `per_page`, `page`
-/// and the `Link` header.
-pub struct Page<'a> {
-    /// The API base URL.
-    pub base: &'a str,
-    /// The path as sent.
-    pub path: &'a str,
-    /// The query, if any.
-    pub query: Option<&'a str>,
-}
-
-impl Page<'_> {
-    fn param(&self, key: &str) -> Option<usize> {
-        self.query?
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(name, _)| *name == key)
-            .and_then(|(_, value)| value.parse().ok())
-    }
-
-    /// One page of `items`, with a `Link` header to the next and last pages.
-    fn answer(&self, items: Vec<Value>) -> Reply {
-        let per_page = self.param("per_page").unwrap_or(30).clamp(1, 100);
-        let page = self.param("page").unwrap_or(1).max(1);
-        let last = items.len().div_ceil(per_page).max(1);
-        let shown: Vec<Value> = items
-            .into_iter()
-            .skip((page - 1) * per_page)
-            .take(per_page)
-            .collect();
-        let mut reply = Reply::json(200, Value::Array(shown));
-        if page < last {
-            let link = |page: usize| {
-                format!(
-                    "<{}{}?per_page={per_page}&page={page}>",
-                    self.base, self.path
-                )
-            };
-            reply.headers.push((
-                "link".into(),
-                format!(
-                    "{}; rel=\"next\", {}; rel=\"last\"",
-                    link(page + 1),
-                    link(last)
-                ),
-            ));
-        }
-        reply
-    }
 }
 
 fn find<'a>(
@@ -430,7 +408,7 @@ fn render(state: &State, base: &str, repository: &Repository, release: &Release)
     let full = format!("{}/{}", repository.owner, repository.name);
     let id = release.id;
     json!({
-        "id": id,
+        "id": render_id(state, id),
         "node_id": format!("RE_{id}"),
         "url": format!("{base}/repos/{full}/releases/{id}"),
         "html_url": if release.draft {
@@ -439,7 +417,10 @@ fn render(state: &State, base: &str, repository: &Repository, release: &Release)
             format!("https://github.com/{full}/releases/tag/{}", release.tag_name)
         },
         "assets_url": format!("{base}/repos/{full}/releases/{id}/assets"),
-        "upload_url": format!("{}/repos/{full}/releases/{id}/assets{{?name,label}}", state.upload_base),
+        "upload_url": format!(
+            "{}/repos/{full}/releases/{id}/assets{{?name,label}}",
+            state.upload_url_base.as_deref().unwrap_or(&state.upload_base)
+        ),
         "tag_name": release.tag_name,
         "target_commitish": release.target_commitish,
         "name": release.name,
@@ -449,14 +430,29 @@ fn render(state: &State, base: &str, repository: &Repository, release: &Release)
         "created_at": "2026-01-01T00:00:00Z",
         "published_at": if release.draft { Value::Null } else { json!("2026-01-01T00:00:00Z") },
         "author": { "login": repository.owner },
-        "assets": release.assets.iter().map(|asset| render_asset(base, repository, release, asset)).collect::<Vec<_>>(),
+        "assets": release.assets.iter().map(|asset| render_asset(state, base, repository, release, asset)).collect::<Vec<_>>(),
     })
 }
 
-fn render_asset(base: &str, repository: &Repository, release: &Release, asset: &Asset) -> Value {
+/// An id as JSON: a number, or a string when the state is hostile so.
+fn render_id(state: &State, id: u64) -> Value {
+    if state.ids_as_strings {
+        json!(id.to_string())
+    } else {
+        json!(id)
+    }
+}
+
+fn render_asset(
+    state: &State,
+    base: &str,
+    repository: &Repository,
+    release: &Release,
+    asset: &Asset,
+) -> Value {
     let full = format!("{}/{}", repository.owner, repository.name);
     json!({
-        "id": asset.id,
+        "id": render_id(state, asset.id),
         "node_id": format!("RA_{}", asset.id),
         "name": asset.name,
         "label": asset.label,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use std::time::Duration;
 
-use crate::releases::Page;
+use crate::pages::Page;
 use crate::state::{Access, Fault, Recorded, State};
 use crate::{accounts, environments, git, protection, releases, repos};
 
@@ -46,6 +46,8 @@ pub struct Reply {
     pub body: String,
     /// How long to wait before sending it.
     pub delay: Duration,
+    /// Instead of `body`, a JSON body of this many bytes, streamed.
+    pub padded: Option<u64>,
 }
 
 impl Reply {
@@ -59,6 +61,7 @@ impl Reply {
             )],
             body: body.to_string(),
             delay: Duration::ZERO,
+            padded: None,
         }
     }
 
@@ -69,6 +72,7 @@ impl Reply {
             headers: Vec::new(),
             body: String::new(),
             delay: Duration::ZERO,
+            padded: None,
         }
     }
 
@@ -318,7 +322,10 @@ fn need(route: &Route, method: &str) -> Need {
 
 /// The answer to `request`; the request is recorded in `state` with its status.
 pub fn handle(state: &mut State, request: Request<'_>) -> Reply {
-    let reply = answer(state, &request);
+    let mut reply = answer(state, &request);
+    if state.echo_authorization {
+        echo_in_html_urls(&mut reply, request.authorization.unwrap_or(""));
+    }
     state.requests.push(Recorded {
         method: request.method.to_owned(),
         path: request.path.to_owned(),
@@ -342,15 +349,44 @@ fn answer(state: &mut State, request: &Request<'_>) -> Reply {
     reply
 }
 
+/// `reply`'s JSON with `#` and `authorization` added to every `html_url` in it.
+pub fn echo_in_html_urls(reply: &mut Reply, authorization: &str) {
+    fn walk(value: &mut Value, authorization: &str) {
+        match value {
+            Value::Object(fields) => {
+                for (key, field) in fields.iter_mut() {
+                    match field {
+                        Value::String(url) if key == "html_url" => {
+                            url.push('#');
+                            url.push_str(authorization);
+                        }
+                        other => walk(other, authorization),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| walk(item, authorization)),
+            _ => {}
+        }
+    }
+    if let Ok(mut body) = serde_json::from_str::<Value>(&reply.body) {
+        walk(&mut body, authorization);
+        reply.body = body.to_string();
+    }
+}
+
 /// The answer a fault gives instead of the endpoint's.
 pub fn fault_reply(fault: Fault, authorization: Option<&str>) -> Reply {
+    let echo = |text: &str| text.replace("{authorization}", authorization.unwrap_or(""));
     let mut reply = Reply {
         status: fault.status,
-        headers: fault.headers,
-        body: fault
-            .body
-            .replace("{authorization}", authorization.unwrap_or("")),
+        headers: fault
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), echo(value)))
+            .collect(),
+        body: echo(&fault.body),
         delay: fault.delay,
+        padded: fault.padded,
     };
     reply
         .headers
@@ -411,7 +447,7 @@ fn endpoint(state: &mut State, request: &Request<'_>) -> Reply {
             environments::put(state, base, &owner, &repo, &env, body)
         }
         ("GET", Route::BranchPolicies { owner, repo, env }) => {
-            environments::list_policies(state, &owner, &repo, &env)
+            environments::list_policies(state, page(request), &owner, &repo, &env)
         }
         ("POST", Route::BranchPolicies { owner, repo, env }) => {
             environments::create_policy(state, base, &owner, &repo, &env, body)

@@ -348,7 +348,8 @@ pub struct Fault {
     pub path: String,
     /// The status to answer with; `0` answers as the endpoint would (after `delay`).
     pub status: u16,
-    /// Extra headers, such as `retry-after`.
+    /// Extra headers, such as `retry-after`, or `location` with a 3xx status.
+    /// `{authorization}` in a value is replaced as in the body.
     pub headers: Vec<(String, String)>,
     /// The body. `{authorization}` in it is replaced by the request's `Authorization`
     /// header, as a careless server might echo it back.
@@ -365,6 +366,9 @@ pub struct Fault {
     /// Uploads only: store the body with its first byte changed, as a corrupting proxy
     /// would, and answer as usual: the asset's digest is then not the file's.
     pub corrupt: bool,
+    /// Instead of `body`, a body of this many bytes (a JSON empty array padded with
+    /// spaces), made as it is sent and streamed without a `Content-Length`.
+    pub padded: Option<u64>,
 }
 
 impl Fault {
@@ -430,6 +434,13 @@ impl Fault {
         self
     }
 
+    /// Answers with a body of `bytes` bytes, streamed without a `Content-Length` (see
+    /// [`Fault::padded`]).
+    pub fn padded(mut self, bytes: u64) -> Self {
+        self.padded = Some(bytes);
+        self
+    }
+
     /// Drops an upload's connection after `bytes` of its body, with no answer.
     pub fn drop_after(mut self, bytes: u64) -> Self {
         self.drop_after = Some(bytes);
@@ -477,6 +488,18 @@ pub struct State {
     pub upload_throttle: Option<u64>,
     /// The base URL of the upload listener.
     pub(crate) upload_base: String,
+    /// Hostile: the base that releases name in `upload_url` instead of the upload
+    /// listener's, such as an `http://` URL or another host, as a compromised or
+    /// misconfigured server might answer.
+    pub upload_url_base: Option<String>,
+    /// Hostile: every `html_url` in an answer ends with `#` and the request's
+    /// `Authorization` header, as a careless server might echo the token back.
+    pub echo_authorization: bool,
+    /// Hostile: the ids of releases and assets are JSON strings (`"1001"`), not numbers.
+    pub ids_as_strings: bool,
+    /// Hostile: every page of a listing (releases, assets, deployment policies) is full
+    /// and links to a next one, without end.
+    pub endless_pages: bool,
     next_id: u64,
 }
 

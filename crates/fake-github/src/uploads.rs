@@ -4,8 +4,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use sha2::{Digest, Sha256};
 
 use crate::git::hex;
@@ -30,7 +29,7 @@ pub async fn serve(
     state: Arc<Mutex<State>>,
     base: Arc<str>,
     request: hyper::Request<hyper::body::Incoming>,
-) -> Result<hyper::Response<Full<Bytes>>, Hangup> {
+) -> Result<hyper::Response<crate::Body>, Hangup> {
     let lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
     let (parts, mut body) = request.into_parts();
     let path = parts.uri.path().to_owned();

@@ -1,11 +1,16 @@
 //! Speaking to GitHub Actions from a step: workflow commands (`::error`, `::group::`),
-//! the step summary and step outputs.
+//! the step summary and step outputs; and text from outside (GitHub's answers) printed
+//! so that the runner never runs it as a command ([`escape_text`], [`inert`]).
 //!
 //! Nothing here is GitHub-specific at run time beyond files and stdout: a task builds an
 //! [`Actions`] from the environment ([`Actions::from_env`]) and only writes through it
 //! when the step runs inside GitHub Actions.
 
 #![warn(missing_docs)]
+
+mod inert;
+
+pub use inert::{escape_text, inert, reads_as_command};
 
 use std::fmt;
 use std::io::Write;

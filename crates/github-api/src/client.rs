@@ -3,8 +3,10 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use github_actions::escape_text;
 use octocrab::Octocrab;
 use serde_json::Value;
 
@@ -21,6 +23,17 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The REST API version every request asks for.
 pub const API_VERSION: &str = "2022-11-28";
+
+/// The largest answer read, in bytes (32 MiB): far more than any answer of GitHub's REST
+/// API, and a bound on the memory a hostile or broken server can make the client use.
+pub const MAX_ANSWER_BYTES: usize = 32 << 20;
+
+/// The most items a paged listing is read to ([`GitHub::list`]); one that goes on is an
+/// error, not an endless walk.
+pub const MAX_LISTED: usize = 1000;
+
+/// The items asked for per page of a listing: GitHub's largest page.
+pub const PER_PAGE: usize = 100;
 
 /// How to reach GitHub.
 #[derive(Debug, Clone)]
@@ -83,10 +96,30 @@ pub fn api_url(url: &str) -> Result<String, SetupError> {
     if host.is_empty() || host.contains('@') {
         return Err(bad("it names no host, or holds credentials"));
     }
-    if rest.contains(['?', '#']) || trimmed.parse::<http::Uri>().is_err() {
+    let Some(uri) = trimmed
+        .parse::<http::Uri>()
+        .ok()
+        .filter(|_| !rest.contains(['?', '#']))
+    else {
         return Err(bad("it is not a plain URL"));
+    };
+    if scheme == "http" && !uri.host().is_some_and(is_loopback) {
+        return Err(bad(
+            "http:// would send the token in cleartext: use https://, or http:// to a \
+             loopback address such as 127.0.0.1 for a local stand-in",
+        ));
     }
     Ok(trimmed.to_owned())
+}
+
+/// Whether `host` (as a URI names it: `[::1]` in brackets) is this machine's loopback:
+/// `localhost`, 127.0.0.0/8 or ::1. Only there may the token travel without TLS.
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An HTTP method of the REST API.
@@ -123,18 +156,17 @@ impl fmt::Display for Method {
     }
 }
 
-/// A successful (2xx) or redirecting (3xx) answer.
+/// A successful (2xx) answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
     /// The status code.
     pub status: u16,
-    /// The JSON body; `Null` when there was none, and for a 3xx.
+    /// The JSON body; `Null` when there was none.
     pub body: Value,
-    /// The `Location` header, which a 3xx answer carries.
-    pub location: Option<String>,
 }
 
-/// A call that failed. Every message has been through [`Token::redact`].
+/// A call that failed. Every message has been through [`Token::redact`], and text of
+/// GitHub's in it through [`escape_text`]: one line, whatever GitHub sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// GitHub answered with a 4xx or 5xx status.
@@ -164,14 +196,56 @@ pub enum ApiError {
         /// What went wrong, with its causes.
         message: String,
     },
+    /// GitHub answered with a redirect (3xx), which is never followed: the token would go
+    /// with it. Never retried. A caller that knows what a redirect means for its call
+    /// (GitHub's 303 to a policy that exists) branches on the status.
+    #[error("{method} {path} answered {status}, {message}")]
+    Redirect {
+        /// The method of the call.
+        method: Method,
+        /// The API path of the call.
+        path: String,
+        /// The status code.
+        status: u16,
+        /// The `Location` header, redacted, when the answer had one.
+        location: Option<String>,
+        /// Where it pointed, and that it was not followed.
+        message: String,
+    },
+    /// GitHub answered, but the answer cannot be used: larger than [`MAX_ANSWER_BYTES`],
+    /// not JSON, not of the shape the call returns, or a listing longer than
+    /// [`MAX_LISTED`]. Never retried: the same call gets the same answer.
+    #[error("{method} {path} answered {status}, which cannot be used: {message}")]
+    Unreadable {
+        /// The method of the call.
+        method: Method,
+        /// The API path of the call.
+        path: String,
+        /// The status code.
+        status: u16,
+        /// What is wrong with it, quoting what came.
+        message: String,
+    },
+    /// The call was not sent: its URL is not one the token may go to. Never retried.
+    #[error("{method} {path} was not sent: {message}")]
+    Refused {
+        /// The method of the call.
+        method: Method,
+        /// The URL or API path of the call.
+        path: String,
+        /// Why the token may not go there.
+        message: String,
+    },
 }
 
 impl ApiError {
     /// The status code GitHub answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ApiError::Status { status, .. } => Some(*status),
-            ApiError::Transport { .. } => None,
+            ApiError::Status { status, .. }
+            | ApiError::Redirect { status, .. }
+            | ApiError::Unreadable { status, .. } => Some(*status),
+            ApiError::Transport { .. } | ApiError::Refused { .. } => None,
         }
     }
 
@@ -202,6 +276,39 @@ impl ApiError {
                 path,
                 message: format!("{message} ({why})"),
             },
+            ApiError::Refused {
+                method,
+                path,
+                message,
+            } => ApiError::Refused {
+                method,
+                path,
+                message: format!("{message} ({why})"),
+            },
+            ApiError::Redirect {
+                method,
+                path,
+                status,
+                location,
+                message,
+            } => ApiError::Redirect {
+                method,
+                path,
+                status,
+                location,
+                message: format!("{message} ({why})"),
+            },
+            ApiError::Unreadable {
+                method,
+                path,
+                status,
+                message,
+            } => ApiError::Unreadable {
+                method,
+                path,
+                status,
+                message: format!("{message} ({why})"),
+            },
         }
     }
 
@@ -218,10 +325,14 @@ impl ApiError {
         )
     }
 
-    /// GitHub's message (or the transport failure).
+    /// GitHub's message (or the transport failure, the refusal, the redirect).
     pub fn message(&self) -> &str {
         match self {
-            ApiError::Status { message, .. } | ApiError::Transport { message, .. } => message,
+            ApiError::Status { message, .. }
+            | ApiError::Transport { message, .. }
+            | ApiError::Refused { message, .. }
+            | ApiError::Redirect { message, .. }
+            | ApiError::Unreadable { message, .. } => message,
         }
     }
 }
@@ -239,6 +350,7 @@ pub struct GitHub {
     pub(crate) timeout: Duration,
     retry: RetryPolicy,
     notice: Option<Notice>,
+    writes: AtomicU64,
 }
 
 impl fmt::Debug for GitHub {
@@ -256,6 +368,8 @@ impl GitHub {
     /// not: their caller knows whether the first one took effect); connecting, an API
     /// call's answer and a stalled upload give up after `config.timeout`.
     pub fn new(config: Config) -> Result<Self, SetupError> {
+        // Held to the rules of GITHUB_API_URL however it was made: no token in cleartext.
+        api_url(&config.api_url)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -291,6 +405,7 @@ impl GitHub {
             timeout: config.timeout,
             retry: config.retry,
             notice: None,
+            writes: AtomicU64::new(0),
         })
     }
 
@@ -317,6 +432,29 @@ impl GitHub {
     pub fn with_retry_notice(mut self, notice: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.notice = Some(Box::new(notice));
         self
+    }
+
+    /// How many calls that may have changed something this client has made: every call
+    /// but `GET` that was sent, whatever became of it, except those GitHub refused with
+    /// a 4xx answer (a refused call changes nothing). A task says that nothing was
+    /// changed only while this stays where it was.
+    pub fn writes_made(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
+    }
+
+    /// Counts a call of `method` sent, ended with `result`, towards
+    /// [`GitHub::writes_made`].
+    pub(crate) fn count_write<T>(&self, method: Method, result: &Result<T, ApiError>) {
+        let refused = matches!(
+            result,
+            Err(ApiError::Status {
+                status: 400..=499,
+                ..
+            }) | Err(ApiError::Refused { .. })
+        );
+        if method.is_write() && !refused {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     /// The retry policy the client follows.
@@ -390,33 +528,18 @@ impl GitHub {
             }
             .map_err(transport)?;
             let status = response.status().as_u16();
-            let location = response
-                .headers()
-                .get("location")
-                .and_then(|value| value.to_str().ok())
-                .map(|value| self.token.redact(value));
+            if (300..400).contains(&status) {
+                return Err(self.redirect(method, path, status, response.headers()));
+            }
             let rate_limit = rate_limit_of(response.headers());
-            let text = octocrab.body_to_string(response).await.map_err(transport)?;
+            let text = self.read_answer(method, path, response).await?;
             if status >= 400 {
                 return Err(self.status_error(method, path, status, &text, rate_limit));
             }
-            // A redirect's body, if any, is not the API's to describe.
-            let body = if text.trim().is_empty() || status >= 300 {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).map_err(|error| ApiError::Transport {
-                    method,
-                    path: path.to_owned(),
-                    message: format!("the answer ({status}) is not JSON: {error}"),
-                })?
-            };
-            Ok(Response {
-                status,
-                body,
-                location,
-            })
+            let body = self.parse_answer(method, path, status, &text)?;
+            Ok(Response { status, body })
         };
-        self.runtime.block_on(async {
+        let result = self.runtime.block_on(async {
             tokio::time::timeout(self.timeout, call)
                 .await
                 .unwrap_or_else(|_| {
@@ -426,12 +549,140 @@ impl GitHub {
                         message: format!("no answer within {} s", self.timeout.as_secs_f64()),
                     })
                 })
-        })
+        });
+        self.count_write(method, &result);
+        result
     }
 
     /// `GET path`: the JSON body.
     pub fn get(&self, path: &str) -> Result<Value, ApiError> {
         Ok(self.request(Method::Get, path, None)?.body)
+    }
+
+    /// Every item of the paged listing at `path` (which may hold a query; `per_page` and
+    /// `page` are added): [`PER_PAGE`] at a time until a page holds fewer. Each page is
+    /// an array, or, with `field`, an object holding the array there (such as
+    /// `branch_policies`). A page of another shape, or a listing that goes on past
+    /// [`MAX_LISTED`] items, is [`ApiError::Unreadable`].
+    pub fn list(&self, path: &str, field: Option<&str>) -> Result<Vec<Value>, ApiError> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        for page in 1.. {
+            let paged = format!("{path}{separator}per_page={PER_PAGE}&page={page}");
+            let unreadable = |message: String| ApiError::Unreadable {
+                method: Method::Get,
+                path: paged.clone(),
+                status: 200,
+                message,
+            };
+            let mut answer = self.get(&paged)?;
+            let listed = match field {
+                Some(field) => answer.get_mut(field).map(Value::take),
+                None => Some(answer),
+            };
+            let listed = match listed {
+                Some(Value::Array(listed)) => listed,
+                Some(other) => {
+                    return Err(unreadable(format!(
+                        "a page of the listing is {}, not an array",
+                        json_kind(&other)
+                    )));
+                }
+                None => {
+                    return Err(unreadable(format!(
+                        "a page of the listing has no {}",
+                        field.unwrap_or_default()
+                    )));
+                }
+            };
+            let full = listed.len() >= PER_PAGE;
+            items.extend(listed);
+            if items.len() > MAX_LISTED {
+                return Err(unreadable(format!(
+                    "the listing goes on past {MAX_LISTED} items ({} pages of {PER_PAGE}): \
+                     reading stops there",
+                    MAX_LISTED / PER_PAGE
+                )));
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    /// The body of `response`, up to [`MAX_ANSWER_BYTES`]: a larger one is refused from
+    /// its `Content-Length`, or as soon as it grows past the cap, and never held whole.
+    pub(crate) async fn read_answer<B>(
+        &self,
+        method: Method,
+        path: &str,
+        response: http::Response<B>,
+    ) -> Result<String, ApiError>
+    where
+        B: http_body::Body<Data = bytes::Bytes>,
+        B::Error: std::error::Error,
+    {
+        use http_body_util::BodyExt;
+
+        let status = response.status().as_u16();
+        let unreadable = |message: &str| ApiError::Unreadable {
+            method,
+            path: self.token.redact(path),
+            status,
+            message: message.to_owned(),
+        };
+        let too_large = || {
+            unreadable(&format!(
+                "it is larger than {} MB, more than any answer of GitHub's REST API",
+                MAX_ANSWER_BYTES >> 20
+            ))
+        };
+        let declared = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > MAX_ANSWER_BYTES as u64) {
+            return Err(too_large());
+        }
+        let mut body = std::pin::pin!(response.into_body());
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|error| ApiError::Transport {
+                method,
+                path: self.token.redact(path),
+                message: flatten(&error, &self.token),
+            })?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > MAX_ANSWER_BYTES {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&data);
+            }
+        }
+        String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text"))
+    }
+
+    /// A 2xx answer's JSON, with the token redacted from every string in it; `Null` for
+    /// an empty body.
+    pub(crate) fn parse_answer(
+        &self,
+        method: Method,
+        path: &str,
+        status: u16,
+        text: &str,
+    ) -> Result<Value, ApiError> {
+        if text.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        let value = serde_json::from_str(text).map_err(|error| ApiError::Unreadable {
+            method,
+            path: self.token.redact(path),
+            status,
+            message: format!("it is not JSON ({error})"),
+        })?;
+        // Whatever a caller prints or writes of it, the token is not there.
+        Ok(self.token.redact_value(value))
     }
 
     /// The octocrab client underneath, for typed APIs this crate does not wrap. Run its
@@ -459,11 +710,11 @@ impl GitHub {
                     method,
                     path: path.to_owned(),
                     status: source.status_code.as_u16(),
-                    message: self.token.redact(&message),
+                    message: self.shown(&message),
                     documentation_url: source
                         .documentation_url
                         .as_deref()
-                        .map(|url| self.token.redact(url)),
+                        .map(|url| self.shown(url)),
                     rate_limit: None,
                 }
             }
@@ -478,6 +729,39 @@ impl GitHub {
     /// `text` with the client's token replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
         self.token.redact(text)
+    }
+
+    /// Text from GitHub as a message shows it: redacted, then with its control
+    /// characters escaped, so that it stays within its line ([`escape_text`]).
+    pub fn shown(&self, text: &str) -> String {
+        escape_text(&self.token.redact(text)).into_owned()
+    }
+
+    /// The error for a redirect: its status and where it pointed, redacted.
+    pub(crate) fn redirect(
+        &self,
+        method: Method,
+        path: &str,
+        status: u16,
+        headers: &http::HeaderMap,
+    ) -> ApiError {
+        let location = headers
+            .get(http::header::LOCATION)
+            .map(|value| self.shown(&String::from_utf8_lossy(value.as_bytes())));
+        let target = match &location {
+            Some(location) => format!("a redirect to {location}"),
+            None => "a redirect without a Location".to_owned(),
+        };
+        ApiError::Redirect {
+            method,
+            path: self.token.redact(path),
+            status,
+            location,
+            message: format!(
+                "{target}, which is not followed: the token goes to the API's host only (if \
+                 the repository was renamed or moved, name it as it is now)"
+            ),
+        }
     }
 
     /// The error for an answer of `status >= 400` with body `text`, redacted.
@@ -499,8 +783,8 @@ impl GitHub {
             method,
             path: self.token.redact(path),
             status,
-            message: self.token.redact(&message),
-            documentation_url: documentation_url.map(|url| self.token.redact(&url)),
+            message: self.shown(&message),
+            documentation_url: documentation_url.map(|url| self.shown(&url)),
             rate_limit,
         }
     }
@@ -530,7 +814,7 @@ fn secondary_rate_limit(message: &str) -> Option<Duration> {
 /// The wait after a secondary rate limit that names none.
 const SECONDARY_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
-/// An error and its causes on one line, redacted.
+/// An error and its causes on one line, redacted and escaped.
 pub(crate) fn flatten(error: &dyn std::error::Error, token: &Token) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
@@ -542,7 +826,7 @@ pub(crate) fn flatten(error: &dyn std::error::Error, token: &Token) -> String {
         }
         cause = next.source();
     }
-    token.redact(&text)
+    escape_text(&token.redact(&text)).into_owned()
 }
 
 /// GitHub's `message` (with `errors` when given) and `documentation_url` from an error
@@ -577,6 +861,18 @@ fn error_message(body: &str, status: u16) -> (String, Option<String>) {
     }
     let ellipsis = if end < text.len() { "..." } else { "" };
     (format!("{}{ellipsis}", &text[..end]), None)
+}
+
+/// What a JSON value is, for messages: `a string`, `an object`, ...
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// `text` as one path segment: everything but letters, digits, `-`, `.`, `_` and `~`
@@ -636,6 +932,49 @@ mod tests {
         for ignored in ["0", "-1", "soon", ""] {
             assert_eq!(timeout(ignored), DEFAULT_TIMEOUT, "{ignored:?}");
         }
+    }
+
+    #[test]
+    fn the_token_goes_in_cleartext_to_loopback_addresses_only() {
+        for url in [
+            "https://api.github.com",
+            "https://ghe.example/api/v3",
+            "http://127.0.0.1:4000",
+            "http://127.8.9.10",
+            "http://localhost:3000/api/v3",
+            "http://LOCALHOST",
+            "http://[::1]:8080",
+        ] {
+            assert!(api_url(url).is_ok(), "{url}");
+        }
+        for url in [
+            "http://ghe.example/api/v3",
+            "http://api.github.com",
+            "http://10.0.0.1:8080",
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+            "http://[::2]",
+        ] {
+            let error = api_url(url).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "GITHUB_API_URL is {url:?}, which is not an API base (http:// would send the \
+                     token in cleartext: use https://, or http:// to a loopback address such as \
+                     127.0.0.1 for a local stand-in): expected such as https://api.github.com or \
+                     https://HOST/api/v3"
+                ),
+            );
+        }
+        // A config made in code is held to the same rule.
+        let error = GitHub::new(Config {
+            token: Token::new("t0ken", "GITHUB_TOKEN").unwrap(),
+            api_url: "http://ghe.example/api/v3".to_owned(),
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+        })
+        .unwrap_err();
+        assert!(error.to_string().contains("cleartext"), "{error}");
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //!   [`Token`], whose printed forms are `***`, and every message this crate produces,
 //!   GitHub's answers included, has it replaced by `***`.
 //! - The API base is `GITHUB_API_URL` when set, as GitHub Actions and GitHub Enterprise
-//!   set it, else `https://api.github.com` ([`Config::from_env`]).
+//!   set it, else `https://api.github.com` ([`Config::from_env`]). It is https; plain
+//!   http is taken only to a loopback address, so the token never travels in cleartext.
+//! - Uploads go only to the API's host or, for `api.github.com`, `uploads.github.com`,
+//!   over https ([`GitHub::upload`]); another `upload_url` is refused unsent.
 //! - The repository is `--repo OWNER/NAME`, else `GITHUB_REPOSITORY`, else the `origin`
 //!   remote of the git repository ([`resolve_repo`], [`origin_url`]).
 //!
@@ -13,14 +16,17 @@
 
 #![warn(missing_docs)]
 
+mod answer;
 mod client;
 mod repo;
 mod retry;
 mod token;
 mod upload;
 
+pub use answer::{Fields, quoted};
 pub use client::{
-    ApiError, Config, DEFAULT_API_URL, DEFAULT_TIMEOUT, GitHub, Method, Response, path_segment,
+    ApiError, Config, DEFAULT_API_URL, DEFAULT_TIMEOUT, GitHub, MAX_ANSWER_BYTES, MAX_LISTED,
+    Method, PER_PAGE, Response, json_kind, path_segment,
 };
 pub use repo::{RepoError, RepoName, RepoSource, origin_url, resolve_repo, valid_owner};
 pub use retry::{Decision, RetryPolicy, rate_limit_wait};

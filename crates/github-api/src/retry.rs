@@ -63,6 +63,9 @@ impl RetryPolicy {
     pub fn decide(&self, attempt: u32, error: &ApiError) -> Decision {
         let wait = match error {
             ApiError::Transport { .. } => self.backoff(attempt),
+            ApiError::Refused { .. } | ApiError::Redirect { .. } | ApiError::Unreadable { .. } => {
+                return Decision::Stop(None);
+            }
             ApiError::Status {
                 status, rate_limit, ..
             } => match (status, rate_limit) {

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde_json::Value;
+
 use crate::SetupError;
 
 /// The variables a token is read from, in order.
@@ -55,6 +57,27 @@ impl Token {
     /// `text` with every occurrence of the token replaced by [`MASK`].
     pub fn redact(&self, text: &str) -> String {
         redact(text, &self.0)
+    }
+
+    /// `value` with the token replaced by [`MASK`] in every string and key of it, at any
+    /// depth: an answer of GitHub's that echoes the token cannot carry it further.
+    pub fn redact_value(&self, value: Value) -> Value {
+        match value {
+            Value::String(text) if text.contains(&self.0) => Value::String(self.redact(&text)),
+            Value::Array(items) => Value::Array(
+                items
+                    .into_iter()
+                    .map(|item| self.redact_value(item))
+                    .collect(),
+            ),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .into_iter()
+                    .map(|(key, field)| (self.redact(&key), self.redact_value(field)))
+                    .collect(),
+            ),
+            other => other,
+        }
     }
 }
 
@@ -150,6 +173,24 @@ mod tests {
             "Bearer ***, again ***."
         );
         assert_eq!(redact("plain", ""), "plain");
+    }
+
+    #[test]
+    fn redaction_reaches_every_string_and_key_of_a_value() {
+        let token = Token::new(SECRET, "GITHUB_TOKEN").unwrap();
+        let value = serde_json::json!({
+            "html_url": format!("https://github.com/o/r#{SECRET}"),
+            "list": [1, null, true, { "deep": [format!("x{SECRET}y")] }],
+            SECRET: "a key",
+        });
+        assert_eq!(
+            token.redact_value(value),
+            serde_json::json!({
+                "html_url": "https://github.com/o/r#***",
+                "list": [1, null, true, { "deep": ["x***y"] }],
+                "***": "a key",
+            })
+        );
     }
 
     #[test]

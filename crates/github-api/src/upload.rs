@@ -15,7 +15,7 @@ use http_body::{Frame, SizeHint};
 use octocrab::OctoBody;
 use serde_json::Value;
 
-use crate::client::{ApiError, GitHub, Method, flatten, rate_limit_of};
+use crate::client::{ApiError, GitHub, Method, flatten, is_loopback, rate_limit_of};
 
 /// Called with the bytes of the file sent so far, after each chunk.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
@@ -49,11 +49,62 @@ fn query_value(text: &str) -> String {
     encoded
 }
 
+/// Whether the token may go with an upload to `url`, for the API at `api_url`: over
+/// https (plain http to loopback addresses only, for local stand-ins), to the API's own
+/// host (GitHub Enterprise Server, where uploads are under `/api/uploads`) or, for
+/// `api.github.com`, to `uploads.github.com`. The release's `upload_url` comes from
+/// GitHub's answer: a host or scheme it names is not trusted for that alone.
+pub(crate) fn upload_destination(api_url: &str, url: &str) -> Result<(), String> {
+    let uri = url.parse::<http::Uri>().ok();
+    let (Some(scheme), Some(host)) = (
+        uri.as_ref().and_then(http::Uri::scheme_str),
+        uri.as_ref().and_then(http::Uri::host),
+    ) else {
+        return Err(format!(
+            "the release's upload_url is {url}, which is not an absolute URL"
+        ));
+    };
+    let secure = scheme == "https" || (scheme == "http" && is_loopback(host));
+    if !secure {
+        return Err(format!(
+            "the release's upload_url names {url}: the token is sent over https only \
+             (http:// to loopback addresses alone, for local stand-ins)"
+        ));
+    }
+    let api_host = api_url
+        .parse::<http::Uri>()
+        .ok()
+        .and_then(|api| api.host().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    let host = host.to_ascii_lowercase();
+    if host == api_host || (api_host == GITHUB_API_HOST && host == GITHUB_UPLOAD_HOST) {
+        return Ok(());
+    }
+    if api_host == GITHUB_API_HOST {
+        Err(format!(
+            "the release's upload_url names the host {host}, which is neither the API's host \
+             ({api_host}) nor GitHub's upload host for it ({GITHUB_UPLOAD_HOST}): the token \
+             is not sent there"
+        ))
+    } else {
+        Err(format!(
+            "the release's upload_url names the host {host}, which is not the API's host \
+             ({api_host}): the token is not sent there"
+        ))
+    }
+}
+
+/// github.com's API host, and the host its releases take uploads on.
+const GITHUB_API_HOST: &str = "api.github.com";
+const GITHUB_UPLOAD_HOST: &str = "uploads.github.com";
+
 impl GitHub {
     /// One attempt at uploading the file at `path` to `url` (see [`upload_target`]):
     /// `POST` with its length and `content_type`, the body read from disk as it is sent.
-    /// Returns the asset GitHub made. It fails when nothing moves for the client's
-    /// timeout (no chunk taken by the connection, or no answer after the last one),
+    /// Returns the asset GitHub made. Refused, unsent, when `url` is not https (plain
+    /// http only to loopback addresses) or not on the API's host or GitHub's upload host
+    /// for it (`uploads.github.com` for `api.github.com`). It fails when nothing moves for
+    /// the client's timeout (no chunk taken by the connection, or no answer after the last one),
     /// however long a moving upload takes. Not repeated on failure: a failed upload can
     /// leave an asset behind that the caller must find and delete first.
     pub fn upload(
@@ -69,6 +120,11 @@ impl GitHub {
             path: shown.clone(),
             message,
         };
+        upload_destination(self.api_url(), url).map_err(|why| ApiError::Refused {
+            method: Method::Post,
+            path: shown.clone(),
+            message: self.redact(&why),
+        })?;
         let file =
             File::open(path).map_err(|error| transport(format!("cannot read {path}: {error}")))?;
         let len = file
@@ -110,7 +166,7 @@ impl GitHub {
                 self.timeout.as_secs_f64()
             ))
         };
-        self.runtime.block_on(async {
+        let result = self.runtime.block_on(async {
             let flatten = |error: octocrab::Error| transport(flatten(&error, &self.token));
             let response = moved
                 .while_moving(self.timeout, self.octocrab.execute(request))
@@ -118,18 +174,24 @@ impl GitHub {
                 .ok_or_else(stalled)?
                 .map_err(flatten)?;
             let status = response.status().as_u16();
+            if (300..400).contains(&status) {
+                return Err(self.redirect(Method::Post, &shown, status, response.headers()));
+            }
             let rate_limit = rate_limit_of(response.headers());
             let text = moved
-                .while_moving(self.timeout, self.octocrab.body_to_string(response))
+                .while_moving(
+                    self.timeout,
+                    self.read_answer(Method::Post, &shown, response),
+                )
                 .await
-                .ok_or_else(stalled)?
-                .map_err(flatten)?;
+                .ok_or_else(stalled)??;
             if status >= 400 {
                 return Err(self.status_error(Method::Post, &shown, status, &text, rate_limit));
             }
-            serde_json::from_str(&text)
-                .map_err(|error| transport(format!("the answer ({status}) is not JSON: {error}")))
-        })
+            self.parse_answer(Method::Post, &shown, status, &text)
+        });
+        self.count_write(Method::Post, &result);
+        result
     }
 }
 
@@ -210,6 +272,80 @@ impl http_body::Body for FileBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uploads_go_to_the_api_host_or_its_known_upload_host() {
+        let allowed = [
+            (
+                "https://api.github.com",
+                "https://uploads.github.com/repos/o/r/releases/7/assets?name=a",
+            ),
+            (
+                "https://api.github.com",
+                "https://api.github.com/repos/o/r/releases/7/assets?name=a",
+            ),
+            (
+                "https://ghe.example/api/v3",
+                "https://ghe.example/api/uploads/repos/o/r/releases/7/assets?name=a",
+            ),
+            (
+                "https://GHE.example/api/v3",
+                "https://ghe.EXAMPLE:443/api/uploads/repos/o/r/releases/7/assets",
+            ),
+            // A local stand-in: plain http to loopback, any port.
+            ("http://127.0.0.1:4000", "http://127.0.0.1:4001/repos/o/r"),
+        ];
+        for (api, url) in allowed {
+            assert_eq!(upload_destination(api, url), Ok(()), "{api} {url}");
+        }
+        let refused = [
+            (
+                "https://api.github.com",
+                "http://uploads.github.com/repos/o/r/releases/7/assets?name=a",
+                "the release's upload_url names http://uploads.github.com/repos/o/r/releases/7/\
+                 assets?name=a: the token is sent over https only (http:// to loopback \
+                 addresses alone, for local stand-ins)",
+            ),
+            (
+                "https://api.github.com",
+                "https://uploads.evil.example/repos/o/r/releases/7/assets?name=a",
+                "the release's upload_url names the host uploads.evil.example, which is \
+                 neither the API's host (api.github.com) nor GitHub's upload host for it \
+                 (uploads.github.com): the token is not sent there",
+            ),
+            (
+                "https://ghe.example/api/v3",
+                "https://uploads.github.com/repos/o/r/releases/7/assets",
+                "the release's upload_url names the host uploads.github.com, which is not \
+                 the API's host (ghe.example): the token is not sent there",
+            ),
+            (
+                "http://127.0.0.1:4000",
+                "http://localhost:4001/repos/o/r",
+                "the release's upload_url names the host localhost, which is not the API's \
+                 host (127.0.0.1): the token is not sent there",
+            ),
+            (
+                "https://api.github.com",
+                "ftp://uploads.github.com/x",
+                "the release's upload_url names ftp://uploads.github.com/x: the token is sent \
+                 over https only (http:// to loopback addresses alone, for local stand-ins)",
+            ),
+            (
+                "https://api.github.com",
+                "/repos/o/r/releases/7/assets",
+                "the release's upload_url is /repos/o/r/releases/7/assets, which is not an \
+                 absolute URL",
+            ),
+        ];
+        for (api, url, why) in refused {
+            assert_eq!(
+                upload_destination(api, url),
+                Err(why.to_owned()),
+                "{api} {url}"
+            );
+        }
+    }
 
     #[test]
     fn upload_targets_from_the_template() {

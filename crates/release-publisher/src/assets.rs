@@ -2,6 +2,8 @@
 //! upload to make them equal, and the check that they are.
 
 use camino::Utf8PathBuf;
+use github_actions::escape_text;
+use github_api::Fields;
 use serde_json::Value;
 
 /// A file to publish, with its SHA-256.
@@ -31,20 +33,19 @@ pub struct RemoteAsset {
 }
 
 impl RemoteAsset {
-    /// An asset from GitHub's JSON; `None` when the JSON is not an asset.
-    pub fn from_json(value: &Value) -> Option<Self> {
-        Some(Self {
-            id: value.get("id")?.as_u64()?,
-            name: value.get("name")?.as_str()?.to_owned(),
-            state: value
-                .get("state")
-                .and_then(Value::as_str)
-                .unwrap_or("uploaded")
-                .to_owned(),
-            digest: value
-                .get("digest")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+    /// An asset from GitHub's JSON, each field of the type GitHub documents (`state`
+    /// may be missing, for `uploaded`; `digest` missing or `null`); otherwise why not,
+    /// calling the asset `name`.
+    pub fn from_json(value: &Value, name: &str) -> Result<Self, String> {
+        let fields = Fields::of(value, name)?;
+        Ok(Self {
+            id: fields.u64("id")?,
+            name: fields.str("name")?.to_owned(),
+            state: match value.get("state") {
+                None => "uploaded".to_owned(),
+                Some(_) => fields.str("state")?.to_owned(),
+            },
+            digest: fields.optional_str("digest")?.map(str::to_owned),
         })
     }
 
@@ -105,7 +106,8 @@ pub fn plan_assets(local: &[LocalAsset], remote: &[RemoteAsset]) -> AssetPlan {
 
 /// Every difference between the release's assets and the files: a file missing or
 /// listed twice, an asset not complete or with another digest, an asset that is not a
-/// file. Empty when they are equal.
+/// file. Empty when they are equal. What GitHub sent is quoted with its control
+/// characters escaped.
 pub fn verify_assets(local: &[LocalAsset], remote: &[RemoteAsset]) -> Vec<String> {
     let mut problems = Vec::new();
     for file in local {
@@ -113,12 +115,16 @@ pub fn verify_assets(local: &[LocalAsset], remote: &[RemoteAsset]) -> Vec<String
         match listed.as_slice() {
             [] => problems.push(format!("{} is missing", file.name)),
             [asset] if asset.state != "uploaded" => {
-                problems.push(format!("{} is in state {}", file.name, asset.state));
+                problems.push(format!(
+                    "{} is in state {}",
+                    file.name,
+                    escape_text(&asset.state)
+                ));
             }
             [asset] if !asset.matches(file) => problems.push(format!(
                 "{} has digest {} on GitHub, sha256:{} here",
                 file.name,
-                asset.digest.as_deref().unwrap_or("(none)"),
+                escape_text(asset.digest.as_deref().unwrap_or("(none)")),
                 file.sha256
             )),
             [_] => {}
@@ -127,7 +133,10 @@ pub fn verify_assets(local: &[LocalAsset], remote: &[RemoteAsset]) -> Vec<String
     }
     for asset in remote {
         if !local.iter().any(|file| file.name == asset.name) {
-            problems.push(format!("{} is not one of the files released", asset.name));
+            problems.push(format!(
+                "{} is not one of the files released",
+                escape_text(&asset.name)
+            ));
         }
     }
     problems
@@ -249,9 +258,55 @@ mod tests {
     fn assets_from_json() {
         let json = serde_json::json!({"id": 7, "name": "a", "state": "starter", "digest": null});
         assert_eq!(
-            RemoteAsset::from_json(&json),
-            Some(asset(7, "a", "starter", None))
+            RemoteAsset::from_json(&json, "the asset"),
+            Ok(asset(7, "a", "starter", None))
         );
-        assert_eq!(RemoteAsset::from_json(&serde_json::json!({"id": 7})), None);
+        let json = serde_json::json!({"id": 7, "name": "a"});
+        assert_eq!(
+            RemoteAsset::from_json(&json, "the asset"),
+            Ok(asset(7, "a", "uploaded", None))
+        );
+        for (json, why) in [
+            (
+                serde_json::json!({"id": 7}),
+                "asset 2 of the listing has no `name`",
+            ),
+            (
+                serde_json::json!({"id": "7", "name": "a"}),
+                "asset 2 of the listing has `id` \"7\" (a string), not a number",
+            ),
+            (
+                serde_json::json!({"id": 7, "name": "a", "digest": 5}),
+                "asset 2 of the listing has `digest` 5 (a number), not a string or null",
+            ),
+            (
+                serde_json::json!({"id": 7, "name": "a", "state": null}),
+                "asset 2 of the listing has `state` null (null), not a string",
+            ),
+        ] {
+            assert_eq!(
+                RemoteAsset::from_json(&json, "asset 2 of the listing"),
+                Err(why.to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn differences_quote_github_on_one_line() {
+        let local = [file("a", "11")];
+        let problems = verify_assets(
+            &local,
+            &[
+                asset(1, "a", "uploaded\n::error::x", None),
+                asset(2, "b\n::error::y", "uploaded", Some("22")),
+            ],
+        );
+        assert_eq!(
+            problems,
+            [
+                "a is in state uploaded\\n::error::x",
+                "b\\n::error::y is not one of the files released"
+            ]
+        );
     }
 }

@@ -5,7 +5,10 @@
 
 use std::time::Instant;
 
-use github_api::{ApiError, GitHub, Method, Progress, RepoName, path_segment, upload_target};
+use github_actions::escape_text;
+use github_api::{
+    ApiError, Fields, GitHub, Method, Progress, RepoName, Response, path_segment, upload_target,
+};
 use serde_json::{Value, json};
 
 use crate::assets::{LocalAsset, RemoteAsset, Removal, plan_assets, verify_assets};
@@ -40,7 +43,7 @@ pub trait Report {
 /// A published release.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
-    /// The release page.
+    /// The release page, as GitHub names it (control characters escaped).
     pub url: String,
     /// Files uploaded by this run.
     pub uploaded: usize,
@@ -55,14 +58,15 @@ pub enum PublishError {
     #[error("{0}")]
     Refused(String),
     /// Failed after the remote preflight; `draft` is the draft release's page when one
-    /// was left to resume, `changed` whether this run changed anything.
+    /// was left to resume, `changed` whether this run made a call that may have changed
+    /// something ([`GitHub::writes_made`]).
     #[error("{message}")]
     Failed {
         /// What failed.
         message: String,
         /// The draft left behind, if any.
         draft: Option<String>,
-        /// Whether anything was written before the failure.
+        /// Whether a call that changes something was made (and not refused).
         changed: bool,
     },
 }
@@ -72,18 +76,18 @@ pub enum PublishError {
 pub struct Draft {
     /// Its id.
     pub id: u64,
-    /// Its `upload_url` template.
+    /// Its `upload_url` template, as GitHub sent it (the client checks where it points).
     pub upload_url: String,
-    /// Its page.
+    /// Its page, to print (control characters escaped).
     pub html_url: String,
 }
 
 impl Draft {
-    fn from_json(value: &Value) -> Option<Self> {
-        Some(Self {
-            id: value.get("id")?.as_u64()?,
-            upload_url: value.get("upload_url")?.as_str()?.to_owned(),
-            html_url: value.get("html_url")?.as_str()?.to_owned(),
+    fn read(fields: &Fields<'_>) -> Result<Self, String> {
+        Ok(Self {
+            id: fields.u64("id")?,
+            upload_url: fields.str("upload_url")?.to_owned(),
+            html_url: escape_text(fields.str("html_url")?).into_owned(),
         })
     }
 }
@@ -97,16 +101,19 @@ pub struct Start {
     pub tag_exists: bool,
 }
 
-/// The page of the published release for `tag`, if there is one. Drafts are not
-/// published: GitHub does not find them by tag.
+/// The page of the published release for `tag` (control characters escaped), if there
+/// is one. Drafts are not published: GitHub does not find them by tag.
 pub fn published_release(
     github: &GitHub,
     repo: &RepoName,
     tag: &str,
 ) -> Result<Option<String>, ApiError> {
     let path = format!("{}/releases/tags/{}", repo.api_path(), path_segment(tag));
-    match github.get(&path) {
-        Ok(release) => Ok(Some(text(&release, "html_url").to_owned())),
+    match github.request(Method::Get, &path, None) {
+        Ok(release) => read(&release, Method::Get, &path, |body| {
+            let url = Fields::of(body, "the release")?.str("html_url")?;
+            Ok(Some(escape_text(url).into_owned()))
+        }),
         Err(error) if error.status() == Some(404) => Ok(None),
         Err(error) => Err(error),
     }
@@ -116,18 +123,48 @@ pub fn published_release(
 /// if the tag exists.
 pub fn tag_commit(github: &GitHub, repo: &RepoName, tag: &str) -> Result<Option<String>, ApiError> {
     let path = format!("{}/git/ref/tags/{}", repo.api_path(), path_segment(tag));
-    let reference = match github.get(&path) {
+    let reference = match github.request(Method::Get, &path, None) {
         Ok(reference) => reference,
         Err(error) if error.status() == Some(404) => return Ok(None),
         Err(error) => return Err(error),
     };
-    let object = &reference["object"];
-    let sha = text(object, "sha").to_owned();
-    if text(object, "type") != "tag" {
+    let (sha, kind) = read(&reference, Method::Get, &path, |body| {
+        let object = Fields::of(body, "the ref")?.object("object")?;
+        Ok((
+            object.object_id("sha")?.to_owned(),
+            object.str("type")?.to_owned(),
+        ))
+    })?;
+    if kind != "tag" {
         return Ok(Some(sha));
     }
-    let tag_object = github.get(&format!("{}/git/tags/{sha}", repo.api_path()))?;
-    Ok(Some(text(&tag_object["object"], "sha").to_owned()))
+    let path = format!("{}/git/tags/{sha}", repo.api_path());
+    let tag_object = github.request(Method::Get, &path, None)?;
+    read(&tag_object, Method::Get, &path, |body| {
+        let object = Fields::of(body, "the tag")?.object("object")?;
+        Ok(Some(object.object_id("sha")?.to_owned()))
+    })
+}
+
+/// The error for an answer to `method path` (status `status`) that cannot be used.
+fn unreadable(method: Method, path: &str, status: u16, message: String) -> ApiError {
+    ApiError::Unreadable {
+        method,
+        path: path.to_owned(),
+        status,
+        message,
+    }
+}
+
+/// What `answer` (to `method path`) holds, as `from` reads it; an answer it cannot read
+/// is [`ApiError::Unreadable`].
+fn read<T>(
+    answer: &Response,
+    method: Method,
+    path: &str,
+    from: impl FnOnce(&Value) -> Result<T, String>,
+) -> Result<T, ApiError> {
+    from(&answer.body).map_err(|message| unreadable(method, path, answer.status, message))
 }
 
 /// The remote preflight: refuses when `spec.tag` is published already or points at
@@ -182,11 +219,13 @@ pub fn publish(
     report: &dyn Report,
 ) -> Result<Published, PublishError> {
     let start = remote_preflight(github, spec)?;
-    let mut changed = false;
-    let failed = |error: ApiError, draft: Option<&Draft>, changed: bool| PublishError::Failed {
+    // Whether this run changed anything is what the client counts, not what it meant to
+    // do: a call whose answer could not be read may have taken effect.
+    let writes_before = github.writes_made();
+    let failed = |error: ApiError, draft: Option<&Draft>| PublishError::Failed {
         message: describe(&error, &spec.repo),
         draft: draft.map(|draft| draft.html_url.clone()),
-        changed,
+        changed: github.writes_made() > writes_before,
     };
     if start.tag_exists {
         report.line(&format!(
@@ -195,8 +234,7 @@ pub fn publish(
             short(&spec.commit)
         ));
     } else {
-        create_tag(github, spec).map_err(|error| failed(error, None, changed))?;
-        changed = true;
+        create_tag(github, spec).map_err(|error| failed(error, None))?;
         report.line(&format!("tagged {} at {}", spec.tag, short(&spec.commit)));
     }
     let draft = match start.draft {
@@ -205,15 +243,15 @@ pub fn publish(
             draft
         }
         None => {
-            let draft = create_draft(github, spec).map_err(|error| failed(error, None, changed))?;
+            let draft = create_draft(github, spec).map_err(|error| failed(error, None))?;
             report.line(&format!("created the draft {}", draft.html_url));
             draft
         }
     };
-    let (uploaded, kept) = sync_assets(github, spec, &draft, report)
-        .map_err(|error| failed(error, Some(&draft), true))?;
-    let remote = list_assets(github, &spec.repo, draft.id)
-        .map_err(|error| failed(error, Some(&draft), true))?;
+    let (uploaded, kept) =
+        sync_assets(github, spec, &draft, report).map_err(|error| failed(error, Some(&draft)))?;
+    let remote =
+        list_assets(github, &spec.repo, draft.id).map_err(|error| failed(error, Some(&draft)))?;
     let problems = verify_assets(&spec.assets, &remote);
     if !problems.is_empty() {
         return Err(PublishError::Failed {
@@ -232,9 +270,14 @@ pub fn publish(
     let path = format!("{}/releases/{}", spec.repo.api_path(), draft.id);
     let release = github
         .request(Method::Patch, &path, Some(&json!({ "draft": false })))
-        .map_err(|error| failed(error, Some(&draft), true))?;
+        .map_err(|error| failed(error, Some(&draft)))?;
+    // Published now, whatever the answer says: an answer without its page is no draft.
+    let url = read(&release, Method::Patch, &path, |body| {
+        Ok(escape_text(Fields::of(body, "the release")?.str("html_url")?).into_owned())
+    })
+    .map_err(|error| failed(error, None))?;
     Ok(Published {
-        url: text(&release.body, "html_url").to_owned(),
+        url,
         uploaded,
         kept,
     })
@@ -247,7 +290,7 @@ pub fn planned_calls(spec: &ReleaseSpec) -> Vec<String> {
     let mut calls = vec![
         format!("GET {repo}/releases/tags/{tag}  (refuse if published)"),
         format!("GET {repo}/git/ref/tags/{tag}  (refuse if at another commit)"),
-        format!("GET {repo}/releases?per_page=100  (find a draft to resume)"),
+        format!("GET {repo}/releases?per_page=100&page=1...  (find a draft to resume)"),
         format!(
             "POST {repo}/git/tags  {}",
             json!({ "tag": spec.tag, "message": spec.title, "object": spec.commit, "type": "commit" })
@@ -278,46 +321,45 @@ pub fn planned_calls(spec: &ReleaseSpec) -> Vec<String> {
     calls
 }
 
-/// The drafts of `tag`, oldest first.
+/// The drafts of `tag`, oldest first. Every release listed must be readable: one that
+/// is not could be the draft, and passing over it would make another.
 fn drafts(github: &GitHub, repo: &RepoName, tag: &str) -> Result<Vec<Draft>, ApiError> {
+    let path = format!("{}/releases", repo.api_path());
+    let releases = github.list(&path, None)?;
     let mut drafts = Vec::new();
-    for page in 1.. {
-        let path = format!("{}/releases?per_page=100&page={page}", repo.api_path());
-        let releases = github.get(&path)?;
-        let releases = releases.as_array().cloned().unwrap_or_default();
-        drafts.extend(
-            releases
-                .iter()
-                .filter(|release| release["draft"] == true && text(release, "tag_name") == tag)
-                .filter_map(Draft::from_json),
-        );
-        if releases.len() < 100 {
-            break;
-        }
+    for (n, release) in releases.iter().enumerate() {
+        let draft = (|| {
+            let fields = Fields::of(release, format!("release {} of the listing", n + 1))?;
+            fields.u64("id")?;
+            if fields.bool("draft")? && fields.str("tag_name")? == tag {
+                Draft::read(&fields).map(Some)
+            } else {
+                Ok(None)
+            }
+        })()
+        .map_err(|message| unreadable(Method::Get, &path, 200, message))?;
+        drafts.extend(draft);
     }
     drafts.reverse();
     Ok(drafts)
 }
 
+/// Every asset of the release, each readable.
 fn list_assets(
     github: &GitHub,
     repo: &RepoName,
     release: u64,
 ) -> Result<Vec<RemoteAsset>, ApiError> {
-    let mut assets = Vec::new();
-    for page in 1.. {
-        let path = format!(
-            "{}/releases/{release}/assets?per_page=100&page={page}",
-            repo.api_path()
-        );
-        let listed = github.get(&path)?;
-        let listed = listed.as_array().cloned().unwrap_or_default();
-        assets.extend(listed.iter().filter_map(RemoteAsset::from_json));
-        if listed.len() < 100 {
-            break;
-        }
-    }
-    Ok(assets)
+    let path = format!("{}/releases/{release}/assets", repo.api_path());
+    github
+        .list(&path, None)?
+        .iter()
+        .enumerate()
+        .map(|(n, asset)| {
+            RemoteAsset::from_json(asset, &format!("asset {} of the listing", n + 1))
+                .map_err(|message| unreadable(Method::Get, &path, 200, message))
+        })
+        .collect()
 }
 
 fn delete_asset(github: &GitHub, repo: &RepoName, asset: u64) -> Result<(), ApiError> {
@@ -328,18 +370,20 @@ fn delete_asset(github: &GitHub, repo: &RepoName, asset: u64) -> Result<(), ApiE
     }
 }
 
-/// A call that creates something, repeated as the client's policy says; before each
-/// repeat, `existing` looks for what an attempt that seemed to fail may have made.
-fn create(
+/// A call that creates something, its answer read by `made`, repeated as the client's
+/// policy says; before each repeat, `existing` looks for what an attempt that seemed to
+/// fail may have made. An answer that cannot be read is not repeated: the call took.
+fn create<T>(
     github: &GitHub,
     path: &str,
     body: &Value,
-    existing: impl Fn() -> Result<Option<Value>, ApiError>,
-) -> Result<Value, ApiError> {
+    made: impl Fn(&Value) -> Result<T, String>,
+    existing: impl Fn() -> Result<Option<T>, ApiError>,
+) -> Result<T, ApiError> {
     let mut attempt = 1;
     loop {
         match github.request_once(Method::Post, path, Some(body)) {
-            Ok(response) => return Ok(response.body),
+            Ok(response) => return read(&response, Method::Post, path, &made),
             Err(error) => {
                 if let Some(found) = existing()? {
                     return Ok(found);
@@ -358,16 +402,17 @@ fn create_tag(github: &GitHub, spec: &ReleaseSpec) -> Result<(), ApiError> {
         github,
         &format!("{repo}/git/tags"),
         &json!({ "tag": spec.tag, "message": spec.title, "object": spec.commit, "type": "commit" }),
+        |body| Ok(Fields::of(body, "the tag")?.object_id("sha")?.to_owned()),
         || Ok(None),
     )?;
     let made = |commit: Option<String>| commit.filter(|commit| *commit == spec.commit);
     create(
         github,
         &format!("{repo}/git/refs"),
-        &json!({ "ref": format!("refs/tags/{}", spec.tag), "sha": text(&object, "sha") }),
-        || Ok(made(tag_commit(github, &spec.repo, &spec.tag)?).map(|_| Value::Null)),
-    )?;
-    Ok(())
+        &json!({ "ref": format!("refs/tags/{}", spec.tag), "sha": object }),
+        |_| Ok(()),
+        || Ok(made(tag_commit(github, &spec.repo, &spec.tag)?).map(drop)),
+    )
 }
 
 fn create_draft(github: &GitHub, spec: &ReleaseSpec) -> Result<Draft, ApiError> {
@@ -379,22 +424,13 @@ fn create_draft(github: &GitHub, spec: &ReleaseSpec) -> Result<Draft, ApiError> 
         "draft": true,
         "prerelease": false,
     });
-    let made = create(
+    create(
         github,
         &format!("{}/releases", spec.repo.api_path()),
         &body,
-        || {
-            let found = drafts(github, &spec.repo, &spec.tag)?;
-            Ok(found.last().map(|draft| {
-                json!({ "id": draft.id, "upload_url": draft.upload_url, "html_url": draft.html_url })
-            }))
-        },
-    )?;
-    Draft::from_json(&made).ok_or_else(|| ApiError::Transport {
-        method: Method::Post,
-        path: format!("{}/releases", spec.repo.api_path()),
-        message: "the answer is not a release".into(),
-    })
+        |made| Draft::read(&Fields::of(made, "the release")?),
+        || Ok(drafts(github, &spec.repo, &spec.tag)?.pop()),
+    )
 }
 
 /// Deletes what does not belong, uploads what is missing; returns how many files were
@@ -409,16 +445,25 @@ fn sync_assets(
     let plan = plan_assets(&spec.assets, &remote);
     for (asset, why) in &plan.delete {
         let why = match why {
-            Removal::Leftover => format!("left in state {} by a failed upload", asset.state),
+            Removal::Leftover => format!(
+                "left in state {} by a failed upload",
+                escape_text(&asset.state)
+            ),
             Removal::Different => "holds other bytes".to_owned(),
             Removal::Unexpected => "is not one of the files released".to_owned(),
             Removal::Duplicate => "is listed twice".to_owned(),
         };
-        report.line(&format!("deleting the asset {}: it {why}", asset.name));
+        report.line(&format!(
+            "deleting the asset {}: it {why}",
+            escape_text(&asset.name)
+        ));
         delete_asset(github, &spec.repo, asset.id)?;
     }
     for name in &plan.keep {
-        report.line(&format!("{name} is uploaded already, same digest: skipped"));
+        report.line(&format!(
+            "{} is uploaded already, same digest: skipped",
+            escape_text(name)
+        ));
     }
     for file in &plan.upload {
         upload(github, spec, draft, file, report)?;
@@ -481,10 +526,6 @@ fn describe(error: &ApiError, repo: &RepoName) -> String {
     } else {
         error.to_string()
     }
-}
-
-fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
 fn short(commit: &str) -> &str {

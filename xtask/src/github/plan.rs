@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use github_api::{Method, RepoName, path_segment};
+use github_actions::escape_text;
+use github_api::{Fields, Method, RepoName, path_segment, quoted};
 use serde_json::{Value, json};
 
 /// The tags releases are deployed from.
@@ -70,9 +71,10 @@ pub struct RefPattern {
 
 impl RefPattern {
     fn describe(&self) -> String {
+        let name = escape_text(&self.name);
         match self.kind {
-            RefKind::Branch => format!("branch {}", self.name),
-            RefKind::Tag => format!("tags {}", self.name),
+            RefKind::Branch => format!("branch {name}"),
+            RefKind::Tag => format!("tags {name}"),
         }
     }
 }
@@ -358,8 +360,9 @@ fn environment_call(repo: &RepoName, desired: &Desired, current: Option<&Value>)
         .iter()
         .map(|reviewer| (reviewer.kind, reviewer.id))
         .collect();
+    // setup reads no environment whose reviewers cannot be read: none are passed over.
     let have: BTreeSet<(ReviewerKind, u64)> = current
-        .map(current_reviewers)
+        .and_then(|environment| current_reviewers(environment).ok())
         .unwrap_or_default()
         .iter()
         .map(|reviewer| (reviewer.kind, reviewer.id))
@@ -468,30 +471,40 @@ fn rules(environment: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// The environment's required reviewers, as GitHub lists them.
-pub fn current_reviewers(environment: &Value) -> Vec<Reviewer> {
-    rules(environment)
+/// The environment's required reviewers, as GitHub lists them; why not, quoting what
+/// came, when one of them cannot be read (a reviewer passed over would be dropped by the
+/// next `PUT`).
+pub fn current_reviewers(environment: &Value) -> Result<Vec<Reviewer>, String> {
+    let entries = rules(environment)
         .iter()
         .filter(|rule| rule["type"] == "required_reviewers")
         .flat_map(|rule| rule["reviewers"].as_array().cloned().unwrap_or_default())
-        .filter_map(|entry| {
-            let kind = match entry["type"].as_str()? {
-                "User" => ReviewerKind::User,
-                "Team" => ReviewerKind::Team,
-                _ => return None,
-            };
-            let reviewer = &entry["reviewer"];
-            Some(Reviewer {
-                kind,
-                id: reviewer["id"].as_u64()?,
-                name: reviewer["login"]
-                    .as_str()
-                    .or(reviewer["slug"].as_str())
-                    .unwrap_or("?")
-                    .to_owned(),
-            })
-        })
-        .collect()
+        .collect::<Vec<_>>();
+    let mut reviewers = Vec::new();
+    for (n, entry) in entries.iter().enumerate() {
+        let name = format!("reviewer {} of the environment", n + 1);
+        let fields = Fields::of(entry, name.as_str())?;
+        let kind = match fields.str("type")? {
+            "User" => ReviewerKind::User,
+            "Team" => ReviewerKind::Team,
+            other => {
+                return Err(format!(
+                    "{name} has `type` {}, neither User nor Team",
+                    quoted(&Value::from(other))
+                ));
+            }
+        };
+        let reviewer = fields.object("reviewer")?;
+        let id = reviewer.u64("id")?;
+        let login = reviewer.optional_str("login")?;
+        let slug = reviewer.optional_str("slug")?;
+        reviewers.push(Reviewer {
+            kind,
+            id,
+            name: escape_text(login.or(slug).unwrap_or("?")).into_owned(),
+        });
+    }
+    Ok(reviewers)
 }
 
 /// Whether the environment lets only its custom branch and tag policies deploy.
@@ -499,28 +512,32 @@ pub fn takes_custom_policies(environment: &Value) -> bool {
     environment["deployment_branch_policy"]["custom_branch_policies"] == true
 }
 
-/// The policies of a `GET .../deployment-branch-policies` answer.
-pub fn parse_policies(answer: &Value) -> Vec<Policy> {
-    answer["branch_policies"]
-        .as_array()
-        .map(|policies| {
-            policies
-                .iter()
-                .filter_map(|policy| {
-                    Some(Policy {
-                        id: policy["id"].as_u64()?,
-                        pattern: RefPattern {
-                            kind: match policy["type"].as_str().unwrap_or("branch") {
-                                "tag" => RefKind::Tag,
-                                _ => RefKind::Branch,
-                            },
-                            name: policy["name"].as_str()?.to_owned(),
-                        },
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// The policies GitHub lists under `branch_policies` (`GET .../deployment-branch-policies`);
+/// why not, quoting what came, when one of them cannot be read.
+pub fn parse_policies(listed: &[Value]) -> Result<Vec<Policy>, String> {
+    let mut policies = Vec::new();
+    for (n, policy) in listed.iter().enumerate() {
+        let name = format!("policy {} of the listing", n + 1);
+        let fields = Fields::of(policy, name.as_str())?;
+        let kind = match fields.optional_str("type")? {
+            None | Some("branch") => RefKind::Branch,
+            Some("tag") => RefKind::Tag,
+            Some(other) => {
+                return Err(format!(
+                    "{name} has `type` {}, neither branch nor tag",
+                    quoted(&Value::from(other))
+                ));
+            }
+        };
+        policies.push(Policy {
+            id: fields.u64("id")?,
+            pattern: RefPattern {
+                kind,
+                name: fields.str("name")?.to_owned(),
+            },
+        });
+    }
+    Ok(policies)
 }
 
 fn subtract(from: &[String], other: &[String]) -> Vec<String> {
@@ -530,11 +547,16 @@ fn subtract(from: &[String], other: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Names for a summary, some of them GitHub's (checks, reviewers): escaped to one line.
 fn list(items: &[String]) -> String {
     if items.is_empty() {
         "(none)".to_owned()
     } else {
-        items.join(", ")
+        items
+            .iter()
+            .map(|item| escape_text(item))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -605,13 +627,11 @@ mod tests {
                 }, { "type": "branch_policy" }],
                 "deployment_branch_policy": { "protected_branches": false, "custom_branch_policies": true }
             })),
-            policies: parse_policies(&json!({
-                "total_count": 2,
-                "branch_policies": [
-                    { "id": 7, "name": "v*", "type": "tag" },
-                    { "id": 8, "name": "main", "type": "branch" }
-                ]
-            })),
+            policies: parse_policies(&[
+                json!({ "id": 7, "name": "v*", "type": "tag" }),
+                json!({ "id": 8, "name": "main", "type": "branch" }),
+            ])
+            .unwrap(),
         }
     }
 
@@ -790,7 +810,7 @@ mod tests {
     #[test]
     fn reading_reviewers_and_policies() {
         let current = settled();
-        let reviewers = current_reviewers(current.environment.as_ref().unwrap());
+        let reviewers = current_reviewers(current.environment.as_ref().unwrap()).unwrap();
         assert_eq!(
             reviewers,
             [

@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
-use github_api::{GitHub, path_segment, valid_owner};
+use github_api::{ApiError, Fields, GitHub, Method, path_segment, valid_owner};
 
 use super::plan::{Reviewer, ReviewerKind};
 
@@ -75,17 +75,36 @@ pub fn resolve(github: &GitHub, names: &[ReviewerName]) -> Result<Vec<Reviewer>>
             ),
         };
         match github.get(&path) {
-            Ok(found) => match (kind, found["type"].as_str(), found["id"].as_u64()) {
-                (ReviewerKind::User, Some("Organization"), _) => unknown.push(format!(
-                    "{name} is an organization, not a user: name one of its teams as {name}/TEAM"
-                )),
-                (_, _, Some(id)) => reviewers.push(Reviewer {
-                    kind,
-                    id,
-                    name: name.to_string(),
-                }),
-                (_, _, None) => anyhow::bail!("GET {path} answered without an id: {found}"),
-            },
+            Ok(found) => {
+                let read = || {
+                    let fields = Fields::of(
+                        &found,
+                        match kind {
+                            ReviewerKind::User => "the user",
+                            ReviewerKind::Team => "the team",
+                        },
+                    )?;
+                    Ok::<_, String>((fields.optional_str("type")?, fields.u64("id")?))
+                };
+                let (account, id) = read().map_err(|message| ApiError::Unreadable {
+                    method: Method::Get,
+                    path: path.clone(),
+                    status: 200,
+                    message,
+                })?;
+                if kind == ReviewerKind::User && account == Some("Organization") {
+                    unknown.push(format!(
+                        "{name} is an organization, not a user: name one of its teams as \
+                         {name}/TEAM"
+                    ));
+                } else {
+                    reviewers.push(Reviewer {
+                        kind,
+                        id,
+                        name: name.to_string(),
+                    });
+                }
+            }
             Err(error) if error.status() == Some(404) => unknown.push(match name {
                 ReviewerName::User(login) => format!("no GitHub user is named {login}"),
                 ReviewerName::Team { org, slug } => format!(

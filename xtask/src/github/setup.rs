@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
-use github_api::{GitHub, RepoName, RepoSource};
+use github_api::{ApiError, GitHub, Method, RepoName, RepoSource};
 
 use super::access::{admin_error, lacks_admin};
 use super::plan::{
@@ -180,7 +180,8 @@ fn read_current(
             return Err(error).with_context(|| format!("cannot read the protection of {branch}"));
         }
     };
-    let environment = match github.get(&environment_path(repo, &args.environment)) {
+    let path = environment_path(repo, &args.environment);
+    let environment = match github.get(&path) {
         Ok(environment) => Some(environment),
         Err(error) if error.status() == Some(404) => None,
         Err(error) => {
@@ -188,15 +189,21 @@ fn read_current(
                 .with_context(|| format!("cannot read the environment {}", args.environment));
         }
     };
+    if let Some(environment) = &environment {
+        current_reviewers(environment).map_err(|why| unreadable(&path, why))?;
+    }
     let policies = match &environment {
         Some(environment) if takes_custom_policies(environment) => {
-            let path = format!("{}?per_page=100", policies_path(repo, &args.environment));
-            parse_policies(&github.get(&path).with_context(|| {
-                format!(
-                    "cannot read the deployment policies of {}",
-                    args.environment
-                )
-            })?)
+            let path = policies_path(repo, &args.environment);
+            let listed = github
+                .list(&path, Some("branch_policies"))
+                .with_context(|| {
+                    format!(
+                        "cannot read the deployment policies of {}",
+                        args.environment
+                    )
+                })?;
+            parse_policies(&listed).map_err(|why| unreadable(&path, why))?
         }
         _ => Vec::new(),
     };
@@ -205,6 +212,16 @@ fn read_current(
         environment,
         policies,
     })
+}
+
+/// The error for a `GET path` answer that cannot be read, and why.
+fn unreadable(path: &str, why: String) -> ApiError {
+    ApiError::Unreadable {
+        method: Method::Get,
+        path: path.to_owned(),
+        status: 200,
+        message: why,
+    }
 }
 
 /// The reviewers named, looked up; without names, the environment's current ones.
@@ -217,11 +234,10 @@ fn choose_reviewers(
     if !names.is_empty() {
         return reviewers::resolve(github, names);
     }
-    let kept = current
-        .environment
-        .as_ref()
-        .map(current_reviewers)
-        .unwrap_or_default();
+    let kept = match &current.environment {
+        Some(environment) => current_reviewers(environment).map_err(anyhow::Error::msg)?,
+        None => Vec::new(),
+    };
     if kept.is_empty() {
         bail!(
             "the environment {environment} has no required reviewers: name them with \
@@ -260,8 +276,8 @@ fn apply(
     for (done, call) in calls.iter().enumerate() {
         say(&format!("{}\n", call.summary));
         match github.request(call.method, &call.path, call.body.as_ref()) {
-            // 303: a deployment policy with that pattern was there already.
-            Ok(answer) if answer.status == 303 => {
+            // 303 to a POST: a deployment policy with that pattern was there already.
+            Err(error) if error.status() == Some(303) && call.method == Method::Post => {
                 say(&format!("  {} {}: already there\n", call.method, call.path))
             }
             Ok(answer) => say(&format!(
@@ -269,10 +285,17 @@ fn apply(
                 call.method, call.path, answer.status
             )),
             Err(error) => {
-                let made = match done {
-                    0 => "nothing was changed".to_owned(),
-                    n => format!(
+                // A call refused (4xx) changed nothing; one that failed otherwise may have.
+                let perhaps = github.writes_made() > done as u64;
+                let made = match (done, perhaps) {
+                    (0, false) => "nothing was changed".to_owned(),
+                    (n, false) => format!(
                         "{n} of {} changes were made; run again to make the rest",
+                        calls.len()
+                    ),
+                    (n, true) => format!(
+                        "{n} of {} changes were made, and perhaps the one that failed; run \
+                         again to make the rest",
                         calls.len()
                     ),
                 };
@@ -295,6 +318,7 @@ fn apply(
     Ok(())
 }
 
+/// What the task says, which names what GitHub holds (checks, reviewers, policies).
 fn say(text: &str) {
-    Stream::Stdout.write(text);
+    Stream::Stdout.write_untrusted(text);
 }

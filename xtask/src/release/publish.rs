@@ -186,7 +186,7 @@ pub fn report(
 ) -> Result<()> {
     match published {
         Ok(published) => {
-            Stream::Stdout.write(&format!(
+            Stream::Stdout.write_untrusted(&format!(
                 "published {} with {} assets ({} uploaded, {} there already): {}\n",
                 spec.tag,
                 spec.assets.len(),
@@ -199,9 +199,9 @@ pub fn report(
                 let paths: Vec<&str> = spec.assets.iter().map(|a| a.path.as_str()).collect();
                 actions.set_output("artifacts", &paths.join("\n"))?;
                 actions.append_summary(&format!(
-                    "Published [{}]({}) with {} assets.\n",
+                    "Published [{}](<{}>) with {} assets.\n",
                     spec.tag,
-                    published.url,
+                    link_destination(&published.url),
                     spec.assets.len()
                 ))?;
             }
@@ -220,9 +220,11 @@ pub fn report(
                     "The release is still a draft ({draft}), unseen by users. To resume, run:\n  {resume}"
                 ),
                 None if changed => format!(
-                    "No release was created; the tag {} stays. To resume, run:\n  {resume}",
+                    "GitHub may hold what this run made of {} (the tag, a draft); a rerun finds \
+                     it and carries on. To resume, run:\n  {resume}",
                     spec.tag
                 ),
+                // Only when the client made no call that may have changed something.
                 None => "Nothing was changed on GitHub.".to_owned(),
             };
             let error = format!("publishing {} failed: {message}\n{left}", spec.tag);
@@ -233,6 +235,12 @@ pub fn report(
             }
         }
     }
+}
+
+/// `url` as the destination of a Markdown link in angle brackets, where it may hold
+/// anything but `<`, `>` and line ends (which escaping took out already).
+fn link_destination(url: &str) -> String {
+    url.replace('<', "%3C").replace('>', "%3E")
 }
 
 /// Progress: a bar per upload on a terminal (bytes and rate), plain lines in a log.
@@ -251,7 +259,8 @@ impl Reporter {
 
 impl Report for Reporter {
     fn line(&self, text: &str) {
-        eprintln!("{text}");
+        // A line of the publisher may name what GitHub holds (a draft's page, an asset).
+        Stream::Stderr.write_untrusted(&format!("{text}\n"));
     }
 
     fn upload(&self, asset: &LocalAsset) -> Progress {
