@@ -800,7 +800,7 @@ fn asset_names_from_github_cannot_run_workflow_commands() {
     assert_contains(&run.stderr, "::stop-commands::");
 
     // Outside GitHub Actions the lines are escaped, and not fenced.
-    let fixture = fixture_with(Access::ContentsWrite, 1024);
+    let fixture = fixture_with(Access::ContentsWrite);
     fixture
         .server
         .state()
