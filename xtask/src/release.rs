@@ -12,7 +12,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use clap::builder::PossibleValuesParser;
 use deno_runner::App;
 use github_api::RepoName;
-use release_publisher::{DEFAULT_BIN, TARGETS, Target};
+use release_publisher::{DEFAULT_BIN, TARGETS, Target, find_artifacts};
 use version_check::{parse_version, tag_name};
 
 use crate::context::{self, AppArgs};
@@ -174,6 +174,17 @@ impl Selection {
         &self.targets
     }
 
+    /// The name in the release's title: `--bin` or the app's `xtask.bin` when given, else
+    /// the app's deno.json `name` without its scope (`@kato/kato` is kato), else kato.
+    pub fn name(&self, app: &App) -> Result<String> {
+        if self.bin.is_some() || app.xtask().bin.is_some() {
+            return self.bin(app);
+        }
+        let name = app.project().config().name.as_deref().unwrap_or_default();
+        let bare = name.rsplit('/').next().unwrap_or_default();
+        Ok(if bare.is_empty() { DEFAULT_BIN } else { bare }.to_owned())
+    }
+
     /// The binary's name: `--bin`, else the app's `xtask.bin`, else kato.
     pub fn bin(&self, app: &App) -> Result<String> {
         match (&self.bin, app.xtask().bin) {
@@ -308,9 +319,16 @@ fn release(args: &Args) -> Result<ExitCode> {
     let built = steps::compile(&deno, &plan, build.jobs)?;
     let artifacts = steps::audit_and_checksum(&plan, built, &policy, &machine)?;
     steps::report(&plan, &policy, &artifacts)?;
-    let files = publish::gather(&plan.out_dir, &selection.targets(), &bin)?;
     let (_, git_root) = publish::resolve(app.dir(), &commit)?;
-    let spec = steps::release_spec(&app, &policy, &git_root, repo, &tag, &commit, files)?;
+    let targets = selection.targets();
+    let release = steps::Release {
+        dir: &plan.out_dir,
+        artifacts: steps::local_assets(artifacts),
+        targets: &targets,
+        bin: &bin,
+        name: &selection.name(&app)?,
+    };
+    let spec = steps::release_spec(&app, &policy, &git_root, repo, &version, &commit, release)?;
     let Some(github) = github else {
         publish::print_calls(&spec, "the GitHub API");
         return Ok(ExitCode::SUCCESS);
@@ -332,7 +350,6 @@ fn release(args: &Args) -> Result<ExitCode> {
 fn publish_dir(args: &PublishArgs) -> Result<ExitCode> {
     let app = args.app.open()?;
     let version = steps::declared_version(&app)?;
-    let tag = tag_name(&version);
     let machine = steps::build_machine(&app)?;
     let policy = steps::policy(&app, args.targets.permission_set.as_deref(), &machine)?;
     let (commit, git_root) = publish::resolve(app.dir(), &args.reference)?;
@@ -340,9 +357,18 @@ fn publish_dir(args: &PublishArgs) -> Result<ExitCode> {
     let selection = &args.targets.selection;
     let bin = selection.bin(&app)?;
     let dir = context::absolute(&args.dir)?;
-    let files = publish::gather(&dir, &selection.targets(), &bin)?;
-    steps::audit_gathered(&files, &selection.targets(), &bin, &policy, &machine)?;
-    let spec = steps::release_spec(&app, &policy, &git_root, repo, &tag, &commit, files)?;
+    let targets = selection.targets();
+    let names: Vec<String> = targets.iter().map(|t| t.artifact_name(&bin)).collect();
+    let artifacts = find_artifacts(&dir, &names)?;
+    steps::audit_gathered(&artifacts, &targets, &bin, &policy, &machine)?;
+    let release = steps::Release {
+        dir: &dir,
+        artifacts,
+        targets: &targets,
+        bin: &bin,
+        name: &selection.name(&app)?,
+    };
+    let spec = steps::release_spec(&app, &policy, &git_root, repo, &version, &commit, release)?;
     if args.dry_run {
         publish::print_calls(&spec, "the GitHub API");
         return Ok(ExitCode::SUCCESS);

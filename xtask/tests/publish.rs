@@ -104,7 +104,8 @@ impl Fixture {
         releases[0].clone()
     }
 
-    /// One published release of v0.1.0 at the commit: six assets, each uploaded once,
+    /// One published release of v0.1.0 at the commit: eight assets (the five
+    /// artifacts, install.sh, install.ps1 and SHA256SUMS), each uploaded once,
     /// GitHub's digest equal to the file's; the annotated tag at the commit.
     fn assert_published(&self) {
         let release = self.release();
@@ -112,7 +113,11 @@ impl Fixture {
         assert_eq!(release.tag_name, "v0.1.0");
         let mut names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
         names.sort_unstable();
-        let mut expected: Vec<&str> = ARTIFACTS.iter().copied().chain(["SHA256SUMS"]).collect();
+        let mut expected: Vec<&str> = ARTIFACTS
+            .iter()
+            .copied()
+            .chain(["install.sh", "install.ps1", "SHA256SUMS"])
+            .collect();
         expected.sort_unstable();
         assert_eq!(names, expected, "{release:#?}");
         for asset in &release.assets {
@@ -183,7 +188,7 @@ fn assert_contains(haystack: &str, needle: &str) {
 }
 
 #[test]
-fn publishes_a_release_with_six_assets_then_refuses_to_touch_it() {
+fn publishes_a_release_with_eight_assets_then_refuses_to_touch_it() {
     let fixture = fixture();
     let outputs = fixture.project.path().join("../github-output");
     let run = checked(
@@ -222,10 +227,10 @@ fn publishes_a_release_with_six_assets_then_refuses_to_touch_it() {
              `--no-prompt --allow-env=HOME`.\n"
         )
     );
-    assert_eq!(release.name.as_deref(), Some("project v0.1.0"));
+    assert_eq!(release.name.as_deref(), Some("kato v0.1.0"));
     assert_contains(
         &run.stdout,
-        "published v0.1.0 with 6 assets (6 uploaded, 0 there already): https://github.com/acme/kato/releases/tag/v0.1.0",
+        "published v0.1.0 with 8 assets (8 uploaded, 0 there already): https://github.com/acme/kato/releases/tag/v0.1.0",
     );
     let outputs = std::fs::read_to_string(outputs).unwrap();
     let summary = std::fs::read_to_string(fixture.project.path().join("../summary")).unwrap();
@@ -525,7 +530,7 @@ fn uploads_on_the_api_host_as_on_github_enterprise() {
         .into_iter()
         .filter(|request| request.path.ends_with("/assets") && request.method == "POST")
         .count();
-    assert_eq!(uploads, 6);
+    assert_eq!(uploads, 8);
 }
 
 #[test]
@@ -574,7 +579,7 @@ fn the_token_goes_over_tls_only_and_to_the_api_or_its_upload_host() {
     let rerun = fixture.resume(&run);
     assert_eq!(rerun.code, 0, "{}", rerun.all());
     fixture.assert_published();
-    assert_eq!(uploads(&fixture), 6);
+    assert_eq!(uploads(&fixture), 8);
 }
 
 #[test]
@@ -680,7 +685,7 @@ fn killed_in_the_middle_of_the_third_upload_a_rerun_converges() {
         &rerun.stderr,
         "kato-linux-x86_64 is uploaded already, same digest: skipped",
     );
-    assert_contains(&rerun.stdout, "(4 uploaded, 2 there already)");
+    assert_contains(&rerun.stdout, "(6 uploaded, 2 there already)");
     fixture.assert_published();
 }
 
@@ -837,7 +842,7 @@ fn an_answer_of_the_wrong_type_is_an_error_and_a_rerun_makes_no_second_draft() {
             fake_github::TagObject {
                 sha: tag_sha.clone(),
                 tag: "v0.1.0".into(),
-                message: "project v0.1.0".into(),
+                message: "kato v0.1.0".into(),
                 object_sha: fixture.commit.clone(),
                 object_type: "commit".into(),
             },
@@ -928,9 +933,88 @@ fn a_dry_run_makes_no_call() {
     );
     assert_contains(
         &run.stdout,
-        "PATCH /repos/acme/kato/releases/<id>  {\"draft\":false}",
+        r#"PATCH /repos/acme/kato/releases/<id>  {"draft":false,"make_latest":"true","prerelease":false}"#,
+    );
+    assert_contains(
+        &run.stdout,
+        r#""draft":true,"name":"kato v0.1.0","prerelease":false"#,
+    );
+    assert_contains(&run.stdout, "POST <upload_url>?name=install.sh");
+    // The notes, whole.
+    assert_contains(
+        &run.stdout,
+        "the release, titled \"kato v0.1.0\", would say:\n  | - The first release.\n  |\n  | \
+         ### Permissions\n",
     );
     assert!(fixture.server.requests().is_empty());
+}
+
+/// A release candidate is published as a pre-release and never made Latest; the release
+/// after it is.
+#[test]
+fn a_pre_release_is_marked_so_and_not_made_latest() {
+    let fixture = fixture();
+    let config = support::AUDITED_CONFIG.replace("\"0.1.0\"", "\"1.2.0-rc.1\"");
+    fixture.project.write("deno.json", &config);
+    fixture.project.write(
+        "CHANGELOG.md",
+        "# Changelog\n\n## [1.2.0-rc.1]\n\n- A candidate.\n",
+    );
+    fixture.project.commit_all("1.2.0-rc.1");
+    let commit = fixture.project.git(&["rev-parse", "HEAD"]);
+    fixture
+        .server
+        .state()
+        .repo_mut("acme", "kato")
+        .unwrap()
+        .add_commit(&commit);
+    let dry = fixture.publish(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.all());
+    assert_contains(
+        &dry.stdout,
+        r#"{"draft":false,"make_latest":"false","prerelease":true}"#,
+    );
+    assert_contains(&dry.stdout, r#""prerelease":true"#);
+
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let state = fixture.server.state();
+    let repo = state.repo("acme", "kato").unwrap();
+    let release = &repo.releases[0];
+    assert_eq!(release.tag_name, "v1.2.0-rc.1");
+    assert!(release.prerelease && !release.draft, "{release:#?}");
+    assert_eq!(release.name.as_deref(), Some("kato v1.2.0-rc.1"));
+    assert_eq!(repo.latest, None, "a pre-release is never Latest");
+    drop(state);
+
+    fixture.project.write(
+        "deno.json",
+        support::AUDITED_CONFIG
+            .replace("\"0.1.0\"", "\"1.2.0\"")
+            .as_str(),
+    );
+    fixture
+        .project
+        .write("CHANGELOG.md", "# Changelog\n\n## [1.2.0]\n\n- Out.\n");
+    fixture.project.commit_all("1.2.0");
+    let commit = fixture.project.git(&["rev-parse", "HEAD"]);
+    fixture
+        .server
+        .state()
+        .repo_mut("acme", "kato")
+        .unwrap()
+        .add_commit(&commit);
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let state = fixture.server.state();
+    let repo = state.repo("acme", "kato").unwrap();
+    let release = repo
+        .releases
+        .iter()
+        .find(|r| r.tag_name == "v1.2.0")
+        .unwrap();
+    assert!(!release.prerelease);
+    assert_eq!(repo.latest, Some(release.id));
 }
 
 #[test]
@@ -1066,5 +1150,5 @@ fn artifacts_in_directories_of_their_own() {
     let run = fixture.publish(&[]);
     assert_eq!(run.code, 0, "{}", run.all());
     let release = fixture.release();
-    assert_eq!(release.assets.len(), 6);
+    assert_eq!(release.assets.len(), 8);
 }

@@ -103,7 +103,8 @@ fn dry_run_builds_checksums_and_audits_every_target() {
         .map(|e| e.unwrap().file_name().to_owned())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 6, "{files:?}");
+    // The five artifacts, install.sh, install.ps1 and SHA256SUMS.
+    assert_eq!(files.len(), 8, "{files:?}");
     let check = std::process::Command::new("sha256sum")
         .args(["-c", "SHA256SUMS"])
         .current_dir(&out)
@@ -111,7 +112,7 @@ fn dry_run_builds_checksums_and_audits_every_target() {
         .expect("sha256sum runs");
     let listing = String::from_utf8_lossy(&check.stdout);
     assert!(check.status.success(), "{listing}");
-    assert_eq!(listing.matches(": OK").count(), 5, "{listing}");
+    assert_eq!(listing.matches(": OK").count(), 7, "{listing}");
 
     assert_contains(&run.stdout, "ci passed: 4 gates");
     assert_contains(&run.stdout, "5 artifacts passed the audit");
@@ -570,7 +571,7 @@ fn release_publishes_the_compiled_artifacts_to_github() {
     assert!(!run.all().contains("CANARY"), "{}", run.all());
     assert_contains(
         &run.stdout,
-        "published v0.1.0 with 6 assets (6 uploaded, 0 there already)",
+        "published v0.1.0 with 8 assets (8 uploaded, 0 there already)",
     );
     let state = server.state();
     let repo = state.repo("acme", "kato").unwrap();
@@ -591,7 +592,7 @@ fn release_publishes_the_compiled_artifacts_to_github() {
             assert_contains(&sums, &format!("{digest}  {}\n", asset.name));
         }
     }
-    assert_eq!(release.assets.len(), 6);
+    assert_eq!(release.assets.len(), 8);
 }
 
 #[test]

@@ -113,6 +113,7 @@ pub fn create(
         if let Err(reply) = ensure_tag(repository, &release) {
             return reply;
         }
+        mark_latest(repository, &release, body);
     }
     repository.releases.push(release);
     let repository = state.repo(owner, repo).expect("just used");
@@ -155,8 +156,12 @@ pub fn update(
     if let Some(target) = body.get("target_commitish").and_then(Value::as_str) {
         release.target_commitish = target.to_owned();
     }
+    let publishing = release.draft && body.get("draft").and_then(Value::as_bool) == Some(false);
     if let Some(draft) = body.get("draft").and_then(Value::as_bool) {
         release.draft = draft;
+    }
+    if let Some(prerelease) = body.get("prerelease").and_then(Value::as_bool) {
+        release.prerelease = prerelease;
     }
     if !release.draft {
         let taken = repository.releases.iter().any(|other| {
@@ -168,6 +173,9 @@ pub fn update(
         if let Err(reply) = ensure_tag(repository, &release) {
             return reply;
         }
+        if publishing || body.contains_key("make_latest") {
+            mark_latest(repository, &release, body);
+        }
     }
     repository.releases[index] = release;
     let repository = state.repo(owner, repo).expect("just used");
@@ -175,6 +183,22 @@ pub fn update(
         200,
         render(state, base, repository, &repository.releases[index]),
     )
+}
+
+/// As GitHub: a published release becomes Latest unless `make_latest` is "false" (or
+/// "legacy", by date, which here is the same); drafts and pre-releases never do.
+fn mark_latest(
+    repository: &mut crate::state::Repository,
+    release: &Release,
+    body: &serde_json::Map<String, Value>,
+) {
+    let asked = body
+        .get("make_latest")
+        .and_then(Value::as_str)
+        .unwrap_or("true");
+    if !release.draft && !release.prerelease && asked != "false" {
+        repository.latest = Some(release.id);
+    }
 }
 
 /// `DELETE /repos/{o}/{r}/releases/{id}`.

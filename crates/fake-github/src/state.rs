@@ -81,6 +81,9 @@ pub struct Repository {
     pub tag_objects: BTreeMap<String, TagObject>,
     /// Releases, oldest first.
     pub releases: Vec<Release>,
+    /// The release GitHub shows as Latest: set when a release is published with
+    /// `make_latest` "true" (the default), never to a pre-release.
+    pub latest: Option<u64>,
 }
 
 impl Repository {
@@ -587,6 +590,7 @@ impl State {
                 refs: BTreeMap::new(),
                 tag_objects: BTreeMap::new(),
                 releases: Vec::new(),
+                latest: None,
             },
         );
         self.repos.get_mut(&key).expect("just added")

@@ -78,6 +78,21 @@ impl Config {
     }
 }
 
+/// The web address of the GitHub an API base belongs to, where release files are
+/// downloaded from: `https://github.com` for [`DEFAULT_API_URL`], `https://HOST` for
+/// GitHub Enterprise Server's `https://HOST/api/v3`, the base itself otherwise (a local
+/// server of the tests).
+pub fn web_url(api_url: &str) -> String {
+    let api_url = api_url.trim_end_matches('/');
+    if api_url == DEFAULT_API_URL {
+        return "https://github.com".to_owned();
+    }
+    api_url
+        .strip_suffix("/api/v3")
+        .unwrap_or(api_url)
+        .to_owned()
+}
+
 /// `url` checked as an API base: an absolute http(s) URL, returned without a trailing
 /// slash.
 pub fn api_url(url: &str) -> Result<String, SetupError> {
@@ -892,6 +907,16 @@ pub fn path_segment(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_urls_of_github_enterprise_and_others() {
+        assert_eq!(web_url("https://api.github.com"), "https://github.com");
+        assert_eq!(
+            web_url("https://ghe.acme.test/api/v3/"),
+            "https://ghe.acme.test"
+        );
+        assert_eq!(web_url("http://127.0.0.1:4000"), "http://127.0.0.1:4000");
+    }
 
     #[test]
     fn api_url_from_environment() {

@@ -26,7 +26,7 @@ mod upload;
 pub use answer::{Fields, quoted};
 pub use client::{
     ApiError, Config, DEFAULT_API_URL, DEFAULT_TIMEOUT, GitHub, MAX_ANSWER_BYTES, MAX_LISTED,
-    Method, PER_PAGE, Response, json_kind, path_segment,
+    Method, PER_PAGE, Response, api_url, json_kind, path_segment, web_url,
 };
 pub use repo::{RepoError, RepoName, RepoSource, origin_url, resolve_repo, valid_owner};
 pub use retry::{Decision, RetryPolicy, rate_limit_wait};

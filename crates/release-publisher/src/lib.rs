@@ -11,6 +11,8 @@
 //!   deno embedded in it ([`read_metadata`]) against the policy.
 //! - [`sha256sums`]: the `SHA256SUMS` file that `sha256sum -c` verifies;
 //!   [`write_sha256sums`] writes it atomically.
+//! - [`find_artifacts`] / [`release_files`]: the release's files on disk, the installers
+//!   and `SHA256SUMS` written beside the artifacts.
 //! - [`install_sh`] / [`install_ps1`]: the installers a release carries, which check the
 //!   binary they download against `SHA256SUMS` before installing it.
 //! - [`publish`]: the GitHub release, resumable: [`remote_preflight`], the annotated
@@ -24,6 +26,7 @@ mod assets;
 mod audit;
 mod build;
 mod checksums;
+mod files;
 mod installers;
 mod machine;
 mod metadata;
@@ -37,6 +40,7 @@ pub use assets::{AssetPlan, LocalAsset, RemoteAsset, Removal, plan_assets, verif
 pub use audit::{ArtifactFile, AuditFinding, Audited, audit, audit_files};
 pub use build::{BuildEvent, Built, TypeCheckFailed, build};
 pub use checksums::{SHA256SUMS, sha256_file, sha256_hex, sha256sums, write_sha256sums};
+pub use files::{find_artifacts, release_files};
 pub use installers::{INSTALL_PS1, INSTALL_SH, InstallerPlan, install_ps1, install_sh};
 pub use machine::BuildMachine;
 pub use metadata::{DENO_DEFAULT_IMPORT_HOSTS, MetadataError, read_metadata};

@@ -26,8 +26,23 @@ pub struct ReleaseSpec {
     pub title: String,
     /// The release notes.
     pub notes: String,
-    /// The files, the artifacts and `SHA256SUMS`.
+    /// The files: the artifacts, the installers and `SHA256SUMS`.
     pub assets: Vec<LocalAsset>,
+    /// A pre-release (a semver pre-release version, `1.2.0-rc.1`): published as one, and
+    /// never made the repository's Latest release.
+    pub prerelease: bool,
+}
+
+impl ReleaseSpec {
+    /// The body of the call that publishes the draft: a pre-release is marked so and not
+    /// made Latest; any other release is made Latest.
+    pub fn publication(&self) -> Value {
+        json!({
+            "draft": false,
+            "prerelease": self.prerelease,
+            "make_latest": if self.prerelease { "false" } else { "true" },
+        })
+    }
 }
 
 /// Where the publisher reports progress.
@@ -269,7 +284,7 @@ pub fn publish(
     ));
     let path = format!("{}/releases/{}", spec.repo.api_path(), draft.id);
     let release = github
-        .request(Method::Patch, &path, Some(&json!({ "draft": false })))
+        .request(Method::Patch, &path, Some(&spec.publication()))
         .map_err(|error| failed(error, Some(&draft)))?;
     // Published now, whatever the answer says: an answer without its page is no draft.
     let url = read(&release, Method::Patch, &path, |body| {
@@ -301,7 +316,7 @@ pub fn planned_calls(spec: &ReleaseSpec) -> Vec<String> {
         ),
         format!(
             "POST {repo}/releases  {}",
-            json!({ "tag_name": spec.tag, "target_commitish": spec.commit, "name": spec.title, "draft": true, "body": format!("<{} bytes of notes>", spec.notes.len()) })
+            json!({ "tag_name": spec.tag, "target_commitish": spec.commit, "name": spec.title, "draft": true, "prerelease": spec.prerelease, "body": format!("<the {} bytes of notes below>", spec.notes.len()) })
         ),
         format!("GET {repo}/releases/<id>/assets  (skip, replace or delete what is there)"),
     ];
@@ -316,7 +331,7 @@ pub fn planned_calls(spec: &ReleaseSpec) -> Vec<String> {
     ));
     calls.push(format!(
         "PATCH {repo}/releases/<id>  {}",
-        json!({ "draft": false })
+        spec.publication()
     ));
     calls
 }
@@ -422,7 +437,7 @@ fn create_draft(github: &GitHub, spec: &ReleaseSpec) -> Result<Draft, ApiError> 
         "name": spec.title,
         "body": spec.notes,
         "draft": true,
-        "prerelease": false,
+        "prerelease": spec.prerelease,
     });
     create(
         github,

@@ -1,109 +1,23 @@
-//! The steps of publishing: gathering the files, the client, the notes, the
+//! The steps of publishing: the client, the notes, the
 //! publisher's progress on a terminal or in a log, and what a failure tells the user.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use camino::{Utf8Path, Utf8PathBuf};
 use deno_runner::App;
 use github_actions::Actions;
 use github_api::{GitHub, Progress, RepoName, SetupError};
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
-    DEFAULT_BIN, LocalAsset, PublishError, Published, ReleaseSpec, Report, SHA256SUMS, Target,
-    changelog_section, notes_from_commits, planned_calls, sha256_file, write_sha256sums,
+    DEFAULT_BIN, LocalAsset, PublishError, Published, ReleaseSpec, Report, changelog_section,
+    notes_from_commits, planned_calls,
 };
 use xshell::{Shell, cmd};
 
 use crate::failure::check_failed;
 use crate::output::Stream;
-
-/// The files of `targets` found in `dir` or below it (where actions/download-artifact
-/// puts each artifact in a directory of its own), each exactly once, then `SHA256SUMS`
-/// written beside them in `dir`.
-pub fn gather(dir: &Utf8Path, targets: &[&Target], bin: &str) -> Result<Vec<LocalAsset>> {
-    if !dir.is_dir() {
-        bail!("{dir} is not a directory: name the directory holding the artifacts");
-    }
-    let mut found: Vec<(String, Vec<Utf8PathBuf>)> = targets
-        .iter()
-        .map(|target| (target.artifact_name(bin), Vec::new()))
-        .collect();
-    walk(dir, 0, &mut |path| {
-        if let Some((_, paths)) = found
-            .iter_mut()
-            .find(|(name, _)| Some(name.as_str()) == path.file_name())
-        {
-            paths.push(path.to_owned());
-        }
-    })?;
-    let mut problems = Vec::new();
-    for (name, paths) in &found {
-        match paths.as_slice() {
-            [] => problems.push(format!("{name} is missing")),
-            [_] => {}
-            many => problems.push(format!(
-                "{name} is there {} times: {}",
-                many.len(),
-                many.iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        }
-    }
-    if !problems.is_empty() {
-        bail!(
-            "{dir} does not hold the artifacts to publish (nothing was published):\n  - {}",
-            problems.join("\n  - ")
-        );
-    }
-    let mut assets = Vec::new();
-    for (name, paths) in found {
-        let path = paths.into_iter().next().expect("one path each");
-        let (sha256, size) = sha256_file(&path).with_context(|| format!("cannot read {path}"))?;
-        assets.push(LocalAsset {
-            name,
-            path,
-            size,
-            sha256,
-        });
-    }
-    let sums: Vec<(String, String)> = assets
-        .iter()
-        .map(|asset| (asset.name.clone(), asset.sha256.clone()))
-        .collect();
-    let sums_path =
-        write_sha256sums(dir, &sums).with_context(|| format!("cannot write {dir}/{SHA256SUMS}"))?;
-    let (sha256, size) =
-        sha256_file(&sums_path).with_context(|| format!("cannot read {sums_path}"))?;
-    assets.push(LocalAsset {
-        name: SHA256SUMS.to_owned(),
-        path: sums_path,
-        size,
-        sha256,
-    });
-    Ok(assets)
-}
-
-fn walk(dir: &Utf8Path, depth: usize, visit: &mut dyn FnMut(&Utf8Path)) -> Result<()> {
-    let entries = dir
-        .read_dir_utf8()
-        .with_context(|| format!("cannot read {dir}"))?;
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot read {dir}"))?;
-        let kind = entry
-            .file_type()
-            .with_context(|| format!("cannot read {}", entry.path()))?;
-        if kind.is_dir() && depth < 3 {
-            walk(entry.path(), depth + 1, visit)?;
-        } else if kind.is_file() {
-            visit(entry.path());
-        }
-    }
-    Ok(())
-}
 
 /// The GitHub client for publishing; retries are said on stderr.
 pub fn client() -> Result<GitHub> {
@@ -172,7 +86,8 @@ pub fn print_calls(spec: &ReleaseSpec, github_api_url: &str) {
         spec.title
     ));
     for line in spec.notes.lines() {
-        text.push_str(&format!("  | {line}\n"));
+        text.push_str(format!("  | {line}").trim_end());
+        text.push('\n');
     }
     Stream::Stdout.write(&text);
 }
@@ -243,6 +158,10 @@ fn link_destination(url: &str) -> String {
     url.replace('<', "%3C").replace('>', "%3E")
 }
 
+/// An upload's bar: sizes and rate in MB (decimal), as the log lines give them.
+const UPLOAD_BAR: &str =
+    "{msg:26} [{bar:30}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} {eta}";
+
 /// Progress: a bar per upload on a terminal (bytes and rate), plain lines in a log.
 pub struct Reporter {
     terminal: bool,
@@ -274,11 +193,9 @@ impl Report for Reporter {
         }
         let bar = ProgressBar::new(asset.size);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{msg:26} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
-            )
-            .expect("the template is valid")
-            .progress_chars("=> "),
+            ProgressStyle::with_template(UPLOAD_BAR)
+                .expect("the template is valid")
+                .progress_chars("=> "),
         );
         bar.set_message(asset.name.clone());
         bar.enable_steady_tick(Duration::from_millis(200));
@@ -338,43 +255,13 @@ pub fn resolve(dir: &Utf8Path, reference: &str) -> Result<(String, Utf8PathBuf)>
 
 #[cfg(test)]
 mod tests {
-    use release_publisher::TARGETS;
-
     use super::*;
 
-    /// `DIR/SHA256SUMS` linking outside DIR is replaced by the file; the link's target
-    /// stays as it was.
-    #[cfg(unix)]
     #[test]
-    fn sha256sums_replaces_a_symlink_and_leaves_its_target_alone() {
-        let temp = tempfile::tempdir().unwrap();
-        let root = Utf8Path::from_path(temp.path()).unwrap();
-        let dir = root.join("dist");
-        std::fs::create_dir(&dir).unwrap();
-        let targets: Vec<&Target> = TARGETS.iter().collect();
-        for target in &targets {
-            std::fs::write(dir.join(target.artifact_name("kato")), target.triple).unwrap();
-        }
-        let outside = root.join("precious");
-        std::fs::write(&outside, "precious\n").unwrap();
-        std::os::unix::fs::symlink(&outside, dir.join(SHA256SUMS)).unwrap();
-
-        let assets = gather(&dir, &targets, "kato").unwrap();
-
-        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "precious\n");
-        let sums_path = dir.join(SHA256SUMS);
-        assert!(std::fs::symlink_metadata(&sums_path).unwrap().is_file());
-        let sums = std::fs::read_to_string(&sums_path).unwrap();
-        assert_eq!(sums.lines().count(), 5, "{sums}");
-        let last = assets.last().unwrap();
-        assert_eq!((last.name.as_str(), &last.path), (SHA256SUMS, &sums_path));
-        assert_eq!(last.sha256, release_publisher::sha256_hex(sums.as_bytes()));
-        let mut names: Vec<String> = dir
-            .read_dir_utf8()
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_owned())
-            .collect();
-        names.sort();
-        assert_eq!(names.len(), 6, "no temporary file is left: {names:?}");
+    fn upload_bars_count_in_the_unit_of_the_log_lines() {
+        assert!(UPLOAD_BAR.contains("{decimal_bytes}/{decimal_total_bytes}"));
+        assert!(!UPLOAD_BAR.contains("binary") && !UPLOAD_BAR.contains("{bytes}"));
+        assert_eq!(indicatif::DecimalBytes(98_400_000).to_string(), "98.40 MB");
+        ProgressStyle::with_template(UPLOAD_BAR).expect("the template is valid");
     }
 }

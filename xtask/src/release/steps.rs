@@ -10,12 +10,12 @@ use github_actions::Actions;
 use github_api::{GitHub, RepoName};
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
-    ArtifactFile, Audited, BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, LocalAsset,
-    ReleasePolicy, ReleaseSpec, SHA256SUMS, Target, TypeCheckFailed, audit_files, base_runtime,
-    build, matrix, plan_build, write_sha256sums,
+    ArtifactFile, Audited, BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, InstallerPlan,
+    LocalAsset, ReleasePolicy, ReleaseSpec, SHA256SUMS, Target, TypeCheckFailed, audit_files,
+    base_runtime, build, matrix, plan_build, release_files, write_sha256sums,
 };
 use semver::Version;
-use version_check::{ReleaseFacts, Repository, VersionError, check_declared};
+use version_check::{ReleaseFacts, Repository, VersionError, check_declared, tag_name};
 
 use super::BuildArgs;
 use crate::context;
@@ -486,6 +486,7 @@ pub fn remote_preflight(github: &GitHub, repo: &RepoName, tag: &str, commit: &st
         title: String::new(),
         notes: String::new(),
         assets: Vec::new(),
+        prerelease: false,
     };
     match release_publisher::remote_preflight(github, &spec) {
         Ok(start) => {
@@ -506,34 +507,78 @@ Nothing was changed."
     }
 }
 
-/// What to publish: the files, with the title and notes of `tag`.
+/// What to publish: the release of `version` titled `<name> v<version>`, with its notes
+/// and the policy's disclosure, and the files (the artifacts, then the installers and
+/// `SHA256SUMS`, which are written beside the artifacts in `dir`).
 pub fn release_spec(
     app: &App,
     policy: &ReleasePolicy,
     git_root: &Utf8Path,
     repo: RepoName,
-    tag: &str,
+    version: &Version,
     commit: &str,
-    assets: Vec<LocalAsset>,
+    release: Release<'_>,
 ) -> Result<ReleaseSpec> {
+    let tag = tag_name(version);
     let notes = format!(
         "{}\n\n{}",
-        super::publish::notes(app, git_root, tag, commit)?.trim_end(),
+        super::publish::notes(app, git_root, &tag, commit)?.trim_end(),
         policy.disclosure()
     );
+    let installers = InstallerPlan {
+        bin: release.bin.to_owned(),
+        version: version.to_string(),
+        download_url: format!(
+            "{}/{repo}/releases/download/{tag}",
+            github_api::web_url(&api_base()?)
+        ),
+        targets: release.targets.to_vec(),
+    };
+    let assets = release_files(release.dir, release.artifacts, &installers)?;
     Ok(ReleaseSpec {
+        title: format!("{} {tag}", release.name),
         repo,
-        tag: tag.to_owned(),
+        tag,
         commit: commit.to_owned(),
-        title: format!("{} {}", project_name(app), tag),
         notes,
         assets,
+        prerelease: !version.pre.is_empty(),
     })
 }
 
-/// The project's name for release titles: its directory's name.
-fn project_name(app: &App) -> String {
-    app.root().dir().file_name().unwrap_or("release").to_owned()
+/// The artifacts of a release and what names them.
+pub struct Release<'a> {
+    /// Where they are; the installers and SHA256SUMS are written here.
+    pub dir: &'a Utf8Path,
+    /// The audited artifacts.
+    pub artifacts: Vec<LocalAsset>,
+    /// Their targets.
+    pub targets: &'a [&'static Target],
+    /// The binary's name.
+    pub bin: &'a str,
+    /// The name in the release's title.
+    pub name: &'a str,
+}
+
+/// The API base the release goes to: `GITHUB_API_URL`, else api.github.com.
+fn api_base() -> Result<String> {
+    match std::env::var("GITHUB_API_URL") {
+        Ok(url) if !url.trim().is_empty() => Ok(github_api::api_url(&url)?),
+        _ => Ok(github_api::DEFAULT_API_URL.to_owned()),
+    }
+}
+
+/// The audited artifacts as the files publishing uploads.
+pub fn local_assets(audited: Vec<Audited>) -> Vec<LocalAsset> {
+    audited
+        .into_iter()
+        .map(|a| LocalAsset {
+            name: a.name,
+            path: a.path,
+            size: a.size,
+            sha256: a.sha256,
+        })
+        .collect()
 }
 
 /// Prints the matrix (`--json`) or a table of targets and the compile flags.
