@@ -1,5 +1,6 @@
 //! `cargo xtask coverage`: patch coverage gate and overall coverage trend.
 
+mod filter;
 mod terminal;
 
 use std::process::ExitCode;
@@ -8,8 +9,8 @@ use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
 use coverage_export::reports::{Report, json_report, markdown_summary};
 use coverage_export::{
-    Analysis, Inputs, PrefixRemap, Repository, Scope, analyze, line_ranges, stage_coverage_files,
-    write_outputs,
+    Analysis, Glob, Inputs, PrefixRemap, Repository, Scope, analyze, line_ranges,
+    stage_coverage_files, write_outputs,
 };
 use deno_runner::{DenoProject, Invocation, TestOptions};
 use github_actions::{Actions, Annotation, Level};
@@ -28,6 +29,12 @@ use crate::output::Stream;
 /// diff-cover reads lcov); it is covered when it ran. The gate passes when
 /// covered / measured reaches --fail-under, or when no changed line is measured. Overall
 /// coverage is reported, never gated.
+///
+/// --include / --exclude choose the files that count, for both figures, with diff-cover's
+/// semantics; without them, the project's deno.json may hold them, relative to its
+/// directory: `"xtask": { "coverage": { "include": ["src/**"], "exclude": ["**/*_test.ts"] } }`
+/// (deno's own `coverage` key takes only `thresholds`). With --lcov, deno.json is read only
+/// when --project names the project.
 ///
 /// Writes lcov.info, cobertura.xml, coverage.json, summary.md, badge.svg and badge.json
 /// into --out. Inside GitHub Actions: the summary goes to $GITHUB_STEP_SUMMARY, changed
@@ -62,6 +69,22 @@ pub struct Args {
     #[arg(long = "path-prefix", value_name = "FROM=TO")]
     path_prefix: Vec<PrefixRemap>,
 
+    /// Count only the files this glob matches (repeatable: any of them), for the changed
+    /// lines and the overall figures alike, as diff-cover's --include: a path from the
+    /// repository root where `*`, `?` and `[...]` stay within one directory and `**`
+    /// spans any number of them, e.g. 'src/**/*.ts'. Replaces the include list of the
+    /// project's deno.json (`"xtask": {"coverage": {"include": [...]}}`).
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<Glob>,
+
+    /// Leave out the files this pattern matches (repeatable), for the changed lines and
+    /// the overall figures alike, as diff-cover's --exclude: matched against the file's
+    /// name, its path from the repository root and its absolute path, `*` also across
+    /// directories, e.g. '*_test.ts' or 'src/generated/*'. Replaces the exclude list of
+    /// the project's deno.json.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<Glob>,
+
     /// Leave staged changes out.
     #[arg(long)]
     ignore_staged: bool,
@@ -90,16 +113,28 @@ fn parse_percent(text: &str) -> Result<f64, String> {
     }
 }
 
-pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
+pub fn run(project_dir: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
     let stream = Stream::beside_json(args.json);
     let out = absolute(&args.out)?;
     let project = match args.lcov {
         Some(_) => None,
-        None => Some(context::open_project(project)?),
+        None => Some(context::open_project(project_dir)?),
     };
     let repo = open_repo(args.repo.as_deref(), project.as_ref())?;
-    // Checked before the tests run: a bad base should not cost a test run to find out.
+    // Checked before the tests run: bad input should not cost a test run to find out.
     let range = repo.range(&base_ref(args, &repo)?)?;
+    let configured = match (&project, project_dir) {
+        (Some(project), _) => Some(project.clone()),
+        // With --lcov, deno.json's patterns apply only to a project named with --project.
+        (None, Some(dir)) => Some(context::open_project(Some(dir))?),
+        (None, None) => None,
+    };
+    let filter = filter::file_filter(
+        &args.include,
+        &args.exclude,
+        configured.as_ref(),
+        repo.root(),
+    )?;
     let lcov = match (&args.lcov, &project) {
         (Some(lcov), _) => absolute(lcov)?,
         (None, Some(project)) => match run_tests_with_coverage(project, &out, stream)? {
@@ -118,8 +153,9 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         range: &range,
         scope,
         remaps: args.path_prefix.clone(),
+        filter,
     };
-    let (analysis, staged) = analyze(&inputs, |coverage| {
+    let (analysis, staged) = analyze(&inputs, |coverage, _| {
         stage_coverage_files(&out, coverage, repo.root())
     })?;
     let lcov_name = lcov.to_string();
@@ -130,6 +166,8 @@ pub fn run(project: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         patch: &analysis.patch,
         overall: analysis.overall,
         outside: &analysis.coverage.outside,
+        filter: &inputs.filter,
+        filtered_out: &analysis.coverage.filtered_out,
     };
     write_outputs(&out, &report, staged)?;
 

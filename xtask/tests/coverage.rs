@@ -527,6 +527,219 @@ fn the_report_files() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// The fixture with two more changed files, src/gen/b.ts (no line run) and lib/c.ts (all
+/// run), and an unchanged one in the report, docs/d.ts.
+fn fixture_with_more_files() -> Fixture {
+    let f = fixture();
+    git(f.project.path(), &["checkout", "-q", "main"]);
+    for name in ["src/gen/b.ts", "lib/c.ts", "docs/d.ts"] {
+        f.project.write(name, &"export const x = 1;\n".repeat(4));
+    }
+    f.project.commit_all("more files");
+    git(f.project.path(), &["checkout", "-q", "feature"]);
+    git(f.project.path(), &["merge", "-q", "--no-edit", "main"]);
+    for name in ["src/gen/b.ts", "lib/c.ts"] {
+        f.project.write(name, &"export const y = 2;\n".repeat(4));
+    }
+    f.project.commit_all("change them");
+    let mut lcov = std::fs::read_to_string(&f.lcov).unwrap();
+    for (name, hits) in [("src/gen/b.ts", 0), ("lib/c.ts", 3), ("docs/d.ts", 1)] {
+        lcov.push_str(&format!("SF:{}\n", f.project.path().join(name)));
+        for line in 1..=4 {
+            lcov.push_str(&format!("DA:{line},{hits}\n"));
+        }
+        lcov.push_str("end_of_record\n");
+    }
+    std::fs::write(&f.lcov, lcov).unwrap();
+    f
+}
+
+#[test]
+fn include_and_exclude_apply_to_changed_lines_and_overall_figures() {
+    let f = fixture_with_more_files();
+    let all = json(&f.coverage(&["--base", "main", "--json"]));
+    assert_eq!(all["total_num_lines"], 18);
+    assert_eq!(all["overall"]["files"], 4);
+    assert_eq!(all["files_filtered_out"], 0);
+
+    let run = f.coverage(&["--base", "main", "--json", "--exclude", "src/gen/*"]);
+    let excluded = json(&run);
+    assert_eq!(excluded["total_num_lines"], 14, "{}", run.all());
+    assert_eq!(excluded["total_num_violations"], 2);
+    assert_eq!(excluded["overall"]["files"], 3);
+    assert_eq!(excluded["overall"]["lines"]["found"], 18);
+    assert_eq!(excluded["files_filtered_out"], 1);
+    assert_eq!(
+        excluded["filter"]["exclude"],
+        serde_json::json!(["src/gen/*"])
+    );
+    let lcov = std::fs::read_to_string(out_dir(&f.project).join("lcov.info")).unwrap();
+    assert!(!lcov.contains("src/gen/b.ts"), "{lcov}");
+    let summary = std::fs::read_to_string(out_dir(&f.project).join("summary.md")).unwrap();
+    assert!(
+        summary.contains(
+            "Files counted: `--exclude src/gen/*`; files of the coverage report left out by it: 1."
+        ),
+        "{summary}"
+    );
+
+    // Repeatable: either include counts; * stays within a directory.
+    let run = f.coverage(&[
+        "--base",
+        "main",
+        "--include",
+        "src/*.ts",
+        "--include",
+        "lib/**",
+        "--fail-under",
+        "85",
+    ]);
+    assert_eq!(run.code, 0, "12 of 14 changed lines run\n{}", run.all());
+    assert!(
+        run.stdout.contains(
+            "files counted: --include src/*.ts --include lib/**; files of the report left out by it: 2"
+        ),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout
+            .contains("PASS: patch coverage 85.7% of 14 changed lines"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn patterns_from_deno_json_are_relative_to_the_project_and_flags_replace_them() {
+    let repo = Project::empty();
+    repo.write(
+        "app/deno.json",
+        "{\n  // the project's settings\n  \"name\": \"@x/app\",\n  \"xtask\": { \"coverage\": { \"exclude\": [\"gen/*\"], }, },\n}\n",
+    );
+    for name in ["app/src/a.ts", "app/gen/b.ts", "gen/c.ts"] {
+        repo.write(name, &"export const a = 1;\n".repeat(2));
+    }
+    init_repo(repo.path());
+    git(repo.path(), &["checkout", "-q", "-b", "feature"]);
+    let mut lcov = String::new();
+    for name in ["app/src/a.ts", "app/gen/b.ts", "gen/c.ts"] {
+        repo.write(name, &"export const b = 2;\n".repeat(2));
+        lcov.push_str(&format!(
+            "SF:{}\nDA:1,1\nDA:2,0\nend_of_record\n",
+            repo.path().join(name)
+        ));
+    }
+    repo.commit_all("change");
+    let lcov_file = repo.path().parent().unwrap().join("app.lcov");
+    std::fs::write(&lcov_file, lcov).unwrap();
+    let out = out_dir(&repo);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["coverage", "--lcov", lcov_file.as_str(), "--base", "main"];
+        args.extend_from_slice(&["--json", "--out", out.as_str()]);
+        args.extend_from_slice(extra);
+        let run = xtask(&args).current_dir(repo.path()).run();
+        (json(&run), run)
+    };
+    // The project's patterns: app/gen/b.ts is left out, gen/c.ts (outside it) is not.
+    let (from_config, plain) = run(&["--project", repo.path().join("app").as_str()]);
+    assert_eq!(
+        from_config["filter"]["exclude"],
+        serde_json::json!(["app/gen/*"]),
+        "{}",
+        plain.all()
+    );
+    let files = |report: &Value| {
+        let mut names: Vec<String> = report["src_stats"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(files(&from_config), ["app/src/a.ts", "gen/c.ts"]);
+    // --exclude replaces the file's list; without --project, deno.json is not read.
+    let (flag, _) = run(&[
+        "--project",
+        repo.path().join("app").as_str(),
+        "--exclude",
+        "gen/*",
+    ]);
+    assert_eq!(files(&flag), ["app/gen/b.ts", "app/src/a.ts"]);
+    let (without, _) = run(&[]);
+    assert_eq!(files(&without).len(), 3);
+}
+
+#[test]
+fn deno_accepts_the_xtask_key_of_deno_json() {
+    // The real deno reads the project (ci's fmt, lint, check and test, then coverage)
+    // with the key in its deno.json, and the pattern leaves the changed file out.
+    let project = example_with_change();
+    let config = project.read("deno.json").replacen(
+        "  \"exports\": \"./main.ts\",\n",
+        "  \"exports\": \"./main.ts\",\n  \"xtask\": { \"coverage\": { \"exclude\": [\"src/paths.ts\"] } },\n",
+        1,
+    );
+    project.write("deno.json", &config);
+    project.commit_all("exclude paths.ts");
+    let ci = xtask(&["ci"]).project(&project).run();
+    assert_eq!(ci.code, 0, "{}", ci.all());
+    let out = out_dir(&project);
+    let run = xtask(&[
+        "coverage",
+        "--base",
+        "main",
+        "--json",
+        "--out",
+        out.as_str(),
+    ])
+    .project(&project)
+    .run();
+    assert_eq!(run.code, 0, "{}", run.all());
+    let report = json(&run);
+    assert_eq!(report["total_num_lines"], 0, "{}", run.all());
+    assert_eq!(report["files_filtered_out"], 1);
+    assert_eq!(report["patch"]["verdict"], "no coverable changed lines");
+}
+
+#[test]
+fn malformed_patterns_are_refused_naming_them() {
+    let f = fixture();
+    let run = f.coverage(&["--base", "main", "--include", "src/[ab.ts"]);
+    assert_refused(
+        &run,
+        &f,
+        "invalid value 'src/[ab.ts' for '--include <GLOB>': \"src/[ab.ts\" is not a glob: the `[` at character 5 has no `]` to close it",
+    );
+    let run = f.coverage(&["--base", "main", "--exclude", ""]);
+    assert_refused(&run, &f, "\"\" is not a glob: it is empty");
+    f.project.write(
+        "deno.json",
+        "{ \"xtask\": { \"coverage\": { \"exclude\": [\"ok/*\", \"src/[x\"] } } }\n",
+    );
+    let run = f.coverage(&["--base", "main", "--project", f.project.path().as_str()]);
+    assert_refused(
+        &run,
+        &f,
+        &format!(
+            "{}: xtask.coverage.exclude[1]: \"src/[x\" is not a glob",
+            f.project.path().join("deno.json")
+        ),
+    );
+    f.project.write(
+        "deno.json",
+        "{ \"xtask\": { \"coverage\": { \"only\": [] } } }\n",
+    );
+    let run = f.coverage(&["--base", "main", "--project", f.project.path().as_str()]);
+    assert_refused(
+        &run,
+        &f,
+        "xtask.coverage.only is not a setting: the settings are include and exclude",
+    );
+}
+
 fn assert_refused(run: &Run, f: &Fixture, message: &str) {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, show_percent};
+use super::{Report, filter_text, show_percent};
 use crate::patch::{Verdict, line_ranges};
 
 /// Files listed in the table before the rest are summed up in one line.
@@ -72,6 +72,14 @@ pub fn markdown_summary(report: &Report) -> String {
             md,
             "Files of the coverage report outside the repository, left out: {}.\n",
             report.outside.len()
+        );
+    }
+    if !report.filter.is_empty() {
+        let _ = writeln!(
+            md,
+            "Files counted: `{}`; files of the coverage report left out by it: {}.\n",
+            filter_text(report.filter),
+            report.filtered_out.len()
         );
     }
     let overall = report.overall;

@@ -10,6 +10,7 @@ pub use cobertura::write_cobertura;
 pub use json::json_report;
 pub use markdown::{markdown_summary, ranges_text};
 
+use crate::filter::FileFilter;
 use crate::patch::{Overall, PatchCoverage, Verdict};
 
 /// Everything a report says: the computed coverage and what it was computed from.
@@ -27,6 +28,10 @@ pub struct Report<'a> {
     pub overall: Overall,
     /// `SF:` paths of the report outside the repository.
     pub outside: &'a [String],
+    /// The `--include` / `--exclude` patterns the figures were computed with.
+    pub filter: &'a FileFilter,
+    /// Files of the report that the filter left out.
+    pub filtered_out: &'a [String],
 }
 
 impl Report<'_> {
@@ -34,6 +39,21 @@ impl Report<'_> {
     pub fn verdict(&self) -> Verdict {
         self.patch.verdict(self.threshold)
     }
+}
+
+/// The filter in words, such as `--include src/** --exclude *_test.ts`; empty without one.
+pub fn filter_text(filter: &FileFilter) -> String {
+    let flags = filter
+        .include
+        .iter()
+        .map(|glob| format!("--include {glob}"))
+        .chain(
+            filter
+                .exclude
+                .iter()
+                .map(|glob| format!("--exclude {glob}")),
+        );
+    flags.collect::<Vec<_>>().join(" ")
 }
 
 /// A percentage with one decimal, `"–"` for none.
