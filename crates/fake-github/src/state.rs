@@ -477,6 +477,8 @@ pub struct State {
     pub upload_throttle: Option<u64>,
     /// The base URL of the upload listener.
     pub(crate) upload_base: String,
+    /// Pull requests, their comments, and the tokens that may write them.
+    pub(crate) conversations: crate::comments::Conversations,
     next_id: u64,
 }
 
