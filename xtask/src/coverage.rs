@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
-use coverage_export::reports::{Report, json_report, markdown_summary};
+use coverage_export::reports::{HtmlLink, Report, Sources, json_report, markdown_summary};
 use coverage_export::{
     Analysis, Glob, Inputs, PrefixRemap, Repository, Scope, analyze, line_ranges,
     stage_coverage_files, write_outputs,
@@ -36,8 +36,9 @@ use crate::output::Stream;
 /// (deno's own `coverage` key takes only `thresholds`). With --lcov, deno.json is read only
 /// when --project names the project.
 ///
-/// Writes lcov.info, cobertura.xml, coverage.json, summary.md, badge.svg and badge.json
-/// into --out. Inside GitHub Actions: the summary goes to $GITHUB_STEP_SUMMARY, changed
+/// Writes lcov.info, cobertura.xml, coverage.json, summary.md, badge.svg, badge.json and
+/// the HTML report (html/index.html, with a page per file, the changed ones first, up to
+/// 500) into --out. Inside GitHub Actions: the summary goes to $GITHUB_STEP_SUMMARY, changed
 /// lines that did not run become ::warning annotations, and `patch` / `overall`
 /// percentages go to $GITHUB_OUTPUT.
 ///
@@ -169,7 +170,12 @@ pub fn run(project_dir: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         filter: &inputs.filter,
         filtered_out: &analysis.coverage.filtered_out,
     };
-    write_outputs(&out, &report, staged)?;
+    let sources = Sources {
+        coverage: &analysis.coverage,
+        changed: &analysis.changed,
+        root: repo.root(),
+    };
+    write_outputs(&out, &report, &sources, staged)?;
 
     if let Some(actions) = Actions::from_env() {
         tell_github(&actions, &report, &analysis, repo.root(), stream)?;
@@ -284,9 +290,23 @@ fn tell_github(
         annotations.push_str(&format!("{annotation}\n"));
     }
     stream.write(&annotations);
-    actions.append_summary(&markdown_summary(report))?;
+    let run = run_url();
+    let html = run.as_deref().map_or(HtmlLink::None, HtmlLink::Run);
+    actions.append_summary(&markdown_summary(report, html))?;
     let percent = |p: Option<f64>| p.map_or(String::new(), |p| format!("{p:.2}"));
     actions.set_output("patch", &percent(report.patch.percent()))?;
     actions.set_output("overall", &percent(report.overall.line_percent()))?;
     Ok(())
+}
+
+/// The workflow run's page, where its artifacts are: `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`.
+fn run_url() -> Option<String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let server = var("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".to_owned());
+    Some(format!(
+        "{}/{}/actions/runs/{}",
+        server.trim_end_matches('/'),
+        var("GITHUB_REPOSITORY")?,
+        var("GITHUB_RUN_ID")?
+    ))
 }

@@ -452,6 +452,9 @@ fn in_github_actions_it_annotates_summarizes_and_sets_outputs() {
     .env("GITHUB_WORKSPACE", f.project.path().as_str())
     .env("GITHUB_STEP_SUMMARY", summary.as_str())
     .env("GITHUB_OUTPUT", output.as_str())
+    .env("GITHUB_SERVER_URL", "https://github.example")
+    .env("GITHUB_REPOSITORY", "octo/kato")
+    .env("GITHUB_RUN_ID", "42")
     .run();
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(
@@ -466,6 +469,10 @@ fn in_github_actions_it_annotates_summarizes_and_sets_outputs() {
     );
     assert!(
         summary.contains("| `src/a.ts` | 80.0% | 8/10 | 1-2 |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Line by line: `html/index.html` in the coverage reports uploaded with [this run](https://github.example/octo/kato/actions/runs/42)."),
         "{summary}"
     );
     let output = std::fs::read_to_string(output).unwrap();
@@ -738,6 +745,82 @@ fn malformed_patterns_are_refused_naming_them() {
         &f,
         "xtask.coverage.only is not a setting: the settings are include and exclude",
     );
+}
+
+#[test]
+fn the_html_report_shows_each_line_and_marks_the_changed_ones() {
+    let f = fixture();
+    // A file whose name and source need escaping, unchanged, in the report.
+    let odd = "src/we<ird> & \"q\".ts";
+    git(f.project.path(), &["checkout", "-q", "main"]);
+    f.project
+        .write(odd, "const t = \"<script>alert(1)</script>\";\n");
+    f.project.commit_all("odd");
+    git(f.project.path(), &["checkout", "-q", "feature"]);
+    git(f.project.path(), &["merge", "-q", "--no-edit", "main"]);
+    let mut lcov = std::fs::read_to_string(&f.lcov).unwrap();
+    lcov.push_str(&format!(
+        "SF:{}\nDA:1,4\nend_of_record\n",
+        f.project.path().join(odd)
+    ));
+    std::fs::write(&f.lcov, lcov).unwrap();
+    let run = f.coverage(&["--base", "main"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let out = out_dir(&f.project);
+    let html = out.join("html");
+    let index = std::fs::read_to_string(html.join("index.html")).unwrap();
+    assert!(
+        index.contains(
+            "<tr><td><a href=\"files/src/a.ts.html\">src/a.ts</a></td><td class=\"n\">80.0%</td><td class=\"n\">8/10</td><td>1-2</td></tr>"
+        ),
+        "{index}"
+    );
+    assert!(
+        index.contains(
+            "<a href=\"files/src/we%3Cird%3E%20%26%20%22q%22.ts.html\">src/we&lt;ird&gt; &amp; &quot;q&quot;.ts</a>"
+        ),
+        "{index}"
+    );
+    let page = std::fs::read_to_string(html.join("files/src/a.ts.html")).unwrap();
+    assert!(
+        page.contains("<tr id=\"L1\" class=\"miss chg\"><td class=\"m\"></td><td class=\"n\">1</td><td class=\"h\">0</td><td class=\"c\">export const b = 2;</td></tr>"),
+        "{page}"
+    );
+    assert!(page.contains("<tr id=\"L3\" class=\"hit chg\">"), "{page}");
+    assert!(
+        page.contains("<a href=\"../../index.html\">All files</a>"),
+        "{page}"
+    );
+    let odd_page = std::fs::read_to_string(html.join(format!("files/{odd}.html"))).unwrap();
+    assert!(
+        odd_page.contains(
+            "<td class=\"c\">const t = &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;;</td>"
+        ),
+        "{odd_page}"
+    );
+    assert!(
+        odd_page.contains("<tr id=\"L1\" class=\"hit\">"),
+        "unchanged: {odd_page}"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.ends_with("\nLine by line: [the HTML report](html/index.html).\n"),
+        "{summary}"
+    );
+
+    // A later run replaces the whole directory: the left-out file's page is gone, and
+    // nothing staged is left beside it.
+    let run = f.coverage(&["--base", "main", "--exclude", "src/we*"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(html.join("files/src/a.ts.html").is_file());
+    assert!(!html.join(format!("files/{odd}.html")).exists());
+    let leftovers: Vec<String> = out
+        .read_dir_utf8()
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 fn assert_refused(run: &Run, f: &Fixture, message: &str) {

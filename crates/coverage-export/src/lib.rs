@@ -8,7 +8,7 @@
 //! - [`FileFilter`]: `--include` / `--exclude` globs with diff-cover's semantics, applied
 //!   to the changed lines and the report's files alike.
 //! - [`PatchCoverage`] / [`Overall`]: the figures; [`reports`] and [`write_outputs`]:
-//!   JSON (diff-cover's fields), Markdown, lcov, Cobertura, badges.
+//!   JSON (diff-cover's fields), Markdown, HTML, lcov, Cobertura, badges.
 //! - [`analyze`]: all of it, reading the report while git computes the diff.
 
 #![warn(missing_docs)]

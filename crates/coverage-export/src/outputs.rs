@@ -1,7 +1,8 @@
 //! The report files, written into one directory.
 //!
-//! Every file is written beside its final name and renamed into place only when the whole
-//! run has succeeded, so a failed run leaves the previous reports as they were.
+//! Every file (and the `html/` directory) is written beside its final name and renamed
+//! into place only when the whole run has succeeded, so a failed run leaves the previous
+//! reports as they were.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -11,11 +12,12 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::lcov::write_lcov;
 use crate::patch::RepoCoverage;
 use crate::reports::{
-    Report, badge_svg, json_report, markdown_summary, shields_endpoint, write_cobertura,
+    HtmlLink, Report, Sources, badge_svg, json_report, markdown_summary, shields_endpoint,
+    write_cobertura, write_html,
 };
 
 /// The files the reports directory receives, with what each holds.
-pub const OUTPUT_FILES: [(&str, &str); 6] = [
+pub const OUTPUT_FILES: [(&str, &str); 7] = [
     (
         "lcov.info",
         "the merged lcov report, with repository-relative SF: paths",
@@ -33,6 +35,10 @@ pub const OUTPUT_FILES: [(&str, &str); 6] = [
     (
         "badge.json",
         "the same badge as a shields.io endpoint document",
+    ),
+    (
+        "html/index.html",
+        "the HTML report: every file's figures, and pages with each line's hits",
     ),
 ];
 
@@ -62,20 +68,71 @@ impl StagedFiles {
         Ok(())
     }
 
+    /// A directory `name` in `dir`, filled by `write` beside its final name.
+    fn stage_dir(
+        &mut self,
+        dir: &Utf8Path,
+        name: &str,
+        write: impl FnOnce(&Utf8Path) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let path = dir.join(name);
+        let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
+        if partial.exists() {
+            fs::remove_dir_all(&partial).map_err(|e| context(&partial, e))?;
+        }
+        self.files.push((partial.clone(), path.clone()));
+        fs::create_dir(&partial).map_err(|e| context(&path, e))?;
+        write(&partial).map_err(|e| context(&path, e))
+    }
+
     fn commit(mut self) -> io::Result<Vec<Utf8PathBuf>> {
         let mut done = Vec::new();
         for (partial, path) in std::mem::take(&mut self.files) {
-            fs::rename(&partial, &path).map_err(|e| context(&path, e))?;
+            if partial.is_dir() {
+                replace_dir(&partial, &path)?;
+            } else {
+                fs::rename(&partial, &path).map_err(|e| context(&path, e))?;
+            }
             done.push(path);
         }
         Ok(done)
     }
 }
 
+/// Puts the directory `partial` in the place of `path`. A directory cannot be renamed
+/// over another that holds files: the old one is moved aside first, and back if the new
+/// one cannot take its place.
+fn replace_dir(partial: &Utf8Path, path: &Utf8Path) -> io::Result<()> {
+    let old = partial.with_extension("old");
+    let had_old = match fs::rename(path, &old) {
+        Ok(()) => true,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+        Err(e) => {
+            let _ = fs::remove_dir_all(partial);
+            return Err(context(path, e));
+        }
+    };
+    if let Err(e) = fs::rename(partial, path) {
+        if had_old {
+            let _ = fs::rename(&old, path);
+        }
+        let _ = fs::remove_dir_all(partial);
+        return Err(context(path, e));
+    }
+    if had_old {
+        let _ = fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
+
 impl Drop for StagedFiles {
     fn drop(&mut self) {
         for (partial, _) in &self.files {
-            let _ = fs::remove_file(partial);
+            if partial.is_dir() {
+                let _ = fs::remove_dir_all(partial);
+            } else {
+                let _ = fs::remove_file(partial);
+            }
         }
     }
 }
@@ -116,10 +173,12 @@ pub fn stage_coverage_files(
     Ok(lcov)
 }
 
-/// Writes the remaining report files into `dir`, then puts every file in place.
+/// Writes the remaining report files and the HTML report into `dir`, then puts every file
+/// in place.
 pub fn write_outputs(
     dir: &Utf8Path,
     report: &Report,
+    sources: &Sources,
     mut staged: StagedFiles,
 ) -> io::Result<Vec<Utf8PathBuf>> {
     let overall = report.overall.line_percent();
@@ -128,7 +187,7 @@ pub fn write_outputs(
         out.write_all(b"\n")
     })?;
     staged.stage(dir, "summary.md", |out| {
-        out.write_all(markdown_summary(report).as_bytes())
+        out.write_all(markdown_summary(report, HtmlLink::Beside).as_bytes())
     })?;
     staged.stage(dir, "badge.svg", |out| {
         out.write_all(badge_svg("coverage", overall).as_bytes())
@@ -137,5 +196,6 @@ pub fn write_outputs(
         serde_json::to_writer_pretty(&mut *out, &shields_endpoint("coverage", overall))?;
         out.write_all(b"\n")
     })?;
+    staged.stage_dir(dir, "html", |html| write_html(html, report, sources))?;
     staged.commit()
 }

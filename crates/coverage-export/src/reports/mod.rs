@@ -2,13 +2,15 @@
 
 mod badge;
 mod cobertura;
+mod html;
 mod json;
 mod markdown;
 
 pub use badge::{badge_color, badge_svg, shields_endpoint};
 pub use cobertura::write_cobertura;
+pub use html::{MAX_PAGES, Sources, write_html};
 pub use json::json_report;
-pub use markdown::{markdown_summary, ranges_text};
+pub use markdown::{HtmlLink, markdown_summary, ranges_text};
 
 use crate::filter::FileFilter;
 use crate::patch::{Overall, PatchCoverage, Verdict};
@@ -38,6 +40,27 @@ impl Report<'_> {
     /// The gate's verdict.
     pub fn verdict(&self) -> Verdict {
         self.patch.verdict(self.threshold)
+    }
+}
+
+/// The verdict in a line: `✅ Patch coverage 90.0% of 10 changed lines (gate 85%)`.
+pub fn headline(report: &Report) -> String {
+    let patch = report.patch;
+    let threshold = format!("{}%", report.threshold);
+    match report.verdict() {
+        Verdict::Pass => format!(
+            "✅ Patch coverage {} of {} changed lines (gate {threshold})",
+            show_percent(patch.percent()),
+            patch.total_lines()
+        ),
+        Verdict::Fail => format!(
+            "❌ Patch coverage {} of {} changed lines, below the gate of {threshold}",
+            show_percent(patch.percent()),
+            patch.total_lines()
+        ),
+        Verdict::NothingToMeasure => {
+            "✅ Patch coverage: no changed line is coverable, so the gate passes".to_owned()
+        }
     }
 }
 

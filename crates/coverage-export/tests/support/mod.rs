@@ -134,7 +134,12 @@ pub fn ours_filtered(
         filter,
         filtered_out: &analysis.coverage.filtered_out,
     };
-    coverage_export::write_outputs(out, &report, staged).unwrap();
+    let sources = coverage_export::reports::Sources {
+        coverage: &analysis.coverage,
+        changed: &analysis.changed,
+        root: repository.root(),
+    };
+    coverage_export::write_outputs(out, &report, &sources, staged).unwrap();
     serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap()
 }
 
