@@ -1,5 +1,6 @@
 //! `cargo xtask coverage`: patch coverage gate and overall coverage trend.
 
+mod comment;
 mod filter;
 mod terminal;
 
@@ -38,9 +39,9 @@ use crate::output::Stream;
 ///
 /// Writes lcov.info, cobertura.xml, coverage.json, summary.md, badge.svg, badge.json and
 /// the HTML report (html/index.html, with a page per file, the changed ones first, up to
-/// 500) into --out. Inside GitHub Actions: the summary goes to $GITHUB_STEP_SUMMARY, changed
-/// lines that did not run become ::warning annotations, and `patch` / `overall`
-/// percentages go to $GITHUB_OUTPUT.
+/// 500) into --out. Inside GitHub Actions: the summary goes to $GITHUB_STEP_SUMMARY (and,
+/// with --comment, to the pull request), changed lines that did not run become ::warning
+/// annotations, and `patch` / `overall` percentages go to $GITHUB_OUTPUT.
 ///
 /// Exit status: 0 gate passed, 1 gate failed (or the tests failed), 2 bad input.
 #[derive(Debug, clap::Args)]
@@ -101,6 +102,13 @@ pub struct Args {
     /// Print the JSON report on stdout (and nothing else there).
     #[arg(long)]
     json: bool,
+
+    /// In a pull request (GITHUB_EVENT_PATH names its event), write the summary as a
+    /// comment on it: one comment, found again by a hidden marker and edited on every
+    /// run. Needs GITHUB_TOKEN with `pull-requests: write`; without it, or when GitHub
+    /// refuses, a warning, and the gate still decides. Outside a pull request, a note.
+    #[arg(long)]
+    comment: bool,
 }
 
 fn default_out() -> Utf8PathBuf {
@@ -130,6 +138,7 @@ pub fn run(project_dir: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
         (None, Some(dir)) => Some(context::open_project(Some(dir))?),
         (None, None) => None,
     };
+    let comment = args.comment.then(comment::target).transpose()?;
     let filter = filter::file_filter(
         &args.include,
         &args.exclude,
@@ -179,6 +188,9 @@ pub fn run(project_dir: Option<&Utf8Path>, args: &Args) -> Result<ExitCode> {
 
     if let Some(actions) = Actions::from_env() {
         tell_github(&actions, &report, &analysis, repo.root(), stream)?;
+    }
+    if let Some(target) = &comment {
+        comment::post(target, &markdown_summary(&report, html_link()), stream);
     }
     if args.json {
         let json = serde_json::to_string_pretty(&json_report(&report))?;
@@ -290,13 +302,19 @@ fn tell_github(
         annotations.push_str(&format!("{annotation}\n"));
     }
     stream.write(&annotations);
-    let run = run_url();
-    let html = run.as_deref().map_or(HtmlLink::None, HtmlLink::Run);
-    actions.append_summary(&markdown_summary(report, html))?;
+    actions.append_summary(&markdown_summary(report, html_link()))?;
     let percent = |p: Option<f64>| p.map_or(String::new(), |p| format!("{p:.2}"));
     actions.set_output("patch", &percent(report.patch.percent()))?;
     actions.set_output("overall", &percent(report.overall.line_percent()))?;
     Ok(())
+}
+
+/// Where a summary read on GitHub finds the HTML report: the run's artifacts.
+fn html_link() -> HtmlLink<'static> {
+    static RUN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    RUN.get_or_init(run_url)
+        .as_deref()
+        .map_or(HtmlLink::None, HtmlLink::Run)
 }
 
 /// The workflow run's page, where its artifacts are: `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`.

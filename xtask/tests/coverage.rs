@@ -9,6 +9,7 @@ mod reference;
 use std::process::Command;
 
 use camino::{Utf8Path, Utf8PathBuf};
+use fake_github::{ACTIONS_BOT, Access, FakeGitHub, Fault, State};
 use reference::git;
 use serde_json::Value;
 use support::{Project, Run, xtask};
@@ -979,4 +980,336 @@ fn bad_options() {
         run.all()
     );
     assert!(f.nothing_written());
+}
+
+const TOKEN: &str = "ghs_CANARYcomment0123456789abcdefCANARY";
+const READ_ONLY: &str = "ghs_READONLYcomment0123456789abcdefRO";
+const MARKER: &str = "<!-- cargo xtask coverage: patch coverage summary -->";
+
+/// The local GitHub holding pull request #7 of octo/kato, with a token granted
+/// pull-requests: write and one that only reads.
+fn github_with_pull_request(setup: impl FnOnce(&mut State)) -> FakeGitHub {
+    let mut state = State::new();
+    state.add_repo("octo", "kato");
+    state.add_pull_request("octo", "kato", 7);
+    state.add_token(TOKEN, Access::ReadOnlyIntegration);
+    state.grant_pull_requests(TOKEN);
+    state.add_token(READ_ONLY, Access::ReadOnlyIntegration);
+    setup(&mut state);
+    FakeGitHub::start(state)
+}
+
+/// A pull_request event payload for #7 of octo/kato, beside the fixture.
+fn pull_request_event(f: &Fixture) -> Utf8PathBuf {
+    let path = f.project.path().parent().unwrap().join("event.json");
+    std::fs::write(
+        &path,
+        r#"{"action":"synchronize","number":7,"pull_request":{"number":7,"base":{"ref":"main","repo":{"full_name":"octo/kato"}}},"repository":{"full_name":"octo/kato"}}"#,
+    )
+    .unwrap();
+    path
+}
+
+impl Fixture {
+    /// `coverage --lcov ... --base main --comment` as the coverage job of a pull request
+    /// runs it, against `github` with `token`.
+    fn comment(&self, github: &FakeGitHub, token: Option<&str>, extra: &[&str]) -> Run {
+        let out = out_dir(&self.project);
+        let event = pull_request_event(self);
+        let mut args = vec!["coverage", "--lcov", self.lcov.as_str(), "--base", "main"];
+        args.extend_from_slice(&["--out", out.as_str(), "--comment"]);
+        args.extend_from_slice(extra);
+        let mut command = xtask(&args)
+            .current_dir(self.project.path())
+            .env("GITHUB_API_URL", github.url())
+            .env("GITHUB_EVENT_PATH", event.as_str())
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_REPOSITORY", "octo/kato")
+            .env("XTASK_GITHUB_RETRY_BASE_MS", "1");
+        if let Some(token) = token {
+            command = command.env("GITHUB_TOKEN", token);
+        }
+        let run = command.run();
+        assert!(
+            !run.all().contains(TOKEN),
+            "the token is never printed\n{}",
+            run.all()
+        );
+        run
+    }
+}
+
+#[test]
+fn the_summary_is_one_pull_request_comment_edited_in_place() {
+    let f = fixture();
+    // 120 comments before, one quoting the marker: the coverage comment is on page 2.
+    let github = github_with_pull_request(|state| {
+        for i in 0..120 {
+            state.add_comment("octo", "kato", 7, "reviewer", &format!("comment {i}"));
+        }
+        state.add_comment(
+            "octo",
+            "kato",
+            7,
+            "reviewer",
+            &format!("> {MARKER}\n> quoted"),
+        );
+    });
+    let run = f.comment(&github, Some(TOKEN), &[]);
+    assert_eq!(run.code, 1, "the gate decides: 80% < 85%\n{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "pull request comment: created https://github.com/octo/kato/pull/7#issuecomment-"
+        ),
+        "{}",
+        run.all()
+    );
+    let comments = github.state().comments("octo", "kato", 7).to_vec();
+    assert_eq!(comments.len(), 122);
+    let ours = comments.last().unwrap();
+    assert_eq!(ours.user, ACTIONS_BOT);
+    let summary = std::fs::read_to_string(out_dir(&f.project).join("summary.md")).unwrap();
+    assert!(
+        ours.body.starts_with(&format!(
+            "{MARKER}\n### ❌ Patch coverage 80.0% of 10 changed lines, below the gate of 85%"
+        )),
+        "{}",
+        ours.body
+    );
+    assert!(
+        ours.body.contains("| `src/a.ts` | 80.0% | 8/10 | 1-2 |"),
+        "{}",
+        ours.body
+    );
+    assert!(summary.contains("| `src/a.ts` | 80.0% | 8/10 | 1-2 |"));
+
+    // The next run, with another gate, edits the same comment: never a second one.
+    let run = f.comment(&github, Some(TOKEN), &["--fail-under", "80"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains(&format!(
+            "pull request comment: updated https://github.com/octo/kato/pull/7#issuecomment-{}",
+            ours.id
+        )),
+        "{}",
+        run.all()
+    );
+    let after = github.state().comments("octo", "kato", 7).to_vec();
+    assert_eq!(after.len(), 122);
+    let edited = after.last().unwrap();
+    assert_eq!((edited.id, edited.edits), (ours.id, 1));
+    assert!(
+        edited
+            .body
+            .contains("✅ Patch coverage 80.0% of 10 changed lines (gate 80%)"),
+        "{}",
+        edited.body
+    );
+    assert_eq!(
+        after[..121],
+        comments[..121],
+        "the other comments are left as they were"
+    );
+    let posts = github
+        .requests()
+        .iter()
+        .filter(|request| request.method == "POST")
+        .count();
+    assert_eq!(posts, 1);
+}
+
+#[test]
+fn without_a_token_or_the_permission_it_warns_and_the_gate_decides() {
+    let f = fixture();
+    let github = github_with_pull_request(|_| {});
+    let run = f.comment(&github, None, &["--fail-under", "80"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains("warning: --comment: no GitHub token, so the summary was not written to the pull request: set GITHUB_TOKEN"),
+        "{}",
+        run.all()
+    );
+    assert!(github.requests().is_empty());
+
+    let run = f.comment(&github, Some(READ_ONLY), &[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("warning: --comment: the summary was not written to pull request #7 of octo/kato: POST /repos/octo/kato/issues/7/comments answered 403: Resource not accessible by integration (the token may not write pull requests: in a workflow, grant the job `permissions: pull-requests: write`"),
+        "{}",
+        run.all()
+    );
+    assert!(github.state().comments("octo", "kato", 7).is_empty());
+    assert!(
+        out_dir(&f.project).join("summary.md").is_file(),
+        "the reports are written"
+    );
+
+    // Inside GitHub Actions the warning is an annotation too; an answer that echoes the
+    // token shows it masked.
+    github.state().add_fault(
+        Fault::on("GET", "/repos/octo/kato/issues/7/comments")
+            .status(403)
+            .body(r#"{"message":"denied for {authorization}"}"#),
+    );
+    let run = {
+        let out = out_dir(&f.project);
+        let event = pull_request_event(&f);
+        xtask(&[
+            "coverage",
+            "--lcov",
+            f.lcov.as_str(),
+            "--base",
+            "main",
+            "--out",
+            out.as_str(),
+            "--comment",
+            "--json",
+        ])
+        .current_dir(f.project.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_API_URL", github.url())
+        .env("GITHUB_EVENT_PATH", event.as_str())
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_REPOSITORY", "octo/kato")
+        .env("GITHUB_TOKEN", TOKEN)
+        .run()
+    };
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(!run.all().contains(TOKEN), "{}", run.all());
+    assert!(
+        run.stderr.contains("denied for Bearer ***"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.contains(
+            "::warning title=coverage --comment::the summary was not written to pull request #7"
+        ),
+        "{}",
+        run.all()
+    );
+    json(&run);
+}
+
+#[test]
+fn outside_a_pull_request_it_notes_that_no_comment_was_written() {
+    let f = fixture();
+    let github = github_with_pull_request(|_| {});
+    let out = out_dir(&f.project);
+    let base = [
+        "coverage",
+        "--lcov",
+        f.lcov.as_str(),
+        "--base",
+        "main",
+        "--out",
+        out.as_str(),
+        "--comment",
+        "--fail-under",
+        "80",
+    ];
+    let run = xtask(&base).current_dir(f.project.path()).run();
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("note: --comment: not in a pull request (GITHUB_EVENT_PATH is not set"),
+        "{}",
+        run.all()
+    );
+    let push = f.project.path().parent().unwrap().join("push.json");
+    std::fs::write(
+        &push,
+        r#"{"ref":"refs/heads/main","repository":{"full_name":"octo/kato"}}"#,
+    )
+    .unwrap();
+    let run = xtask(&base)
+        .current_dir(f.project.path())
+        .env("GITHUB_EVENT_PATH", push.as_str())
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_API_URL", github.url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains("note: --comment: the push event of this run is not a pull request, so no comment was written"),
+        "{}",
+        run.all()
+    );
+    assert!(github.requests().is_empty());
+}
+
+#[test]
+fn an_event_that_cannot_be_read_is_refused_before_anything_runs() {
+    let f = fixture();
+    let dir = f.project.path().parent().unwrap();
+    let missing = dir.join("missing.json");
+    let not_json = dir.join("not.json");
+    std::fs::write(&not_json, "{ nope").unwrap();
+    let no_number = dir.join("no-number.json");
+    std::fs::write(&no_number, r#"{"pull_request":{"title":"x"}}"#).unwrap();
+    for (path, message) in [
+        (
+            &missing,
+            format!("--comment: cannot read GITHUB_EVENT_PATH={missing}"),
+        ),
+        (
+            &not_json,
+            format!("--comment: GITHUB_EVENT_PATH={not_json} is not an event payload (not JSON:"),
+        ),
+        (
+            &no_number,
+            format!(
+                "--comment: GITHUB_EVENT_PATH={no_number} is not a pull request event: it has no pull_request.number (GITHUB_EVENT_NAME is pull_request)"
+            ),
+        ),
+    ] {
+        let out = out_dir(&f.project);
+        let run = xtask(&[
+            "coverage",
+            "--lcov",
+            f.lcov.as_str(),
+            "--base",
+            "main",
+            "--out",
+            out.as_str(),
+            "--comment",
+        ])
+        .current_dir(f.project.path())
+        .env("GITHUB_EVENT_PATH", path.as_str())
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .run();
+        assert_refused(&run, &f, &message);
+    }
+}
+
+#[test]
+fn a_create_that_failed_on_githubs_side_is_retried_once_it_is_known_not_to_exist() {
+    let f = fixture();
+    let github = github_with_pull_request(|state| {
+        state.add_fault(
+            Fault::on("POST", "/repos/octo/kato/issues/7/comments")
+                .status(502)
+                .times(2),
+        );
+    });
+    let run = f.comment(&github, Some(TOKEN), &["--fail-under", "80"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains("pull request comment: created"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(github.state().comments("octo", "kato", 7).len(), 1);
+    let calls: Vec<String> = github
+        .requests()
+        .iter()
+        .map(|request| format!("{} {}", request.method, request.status))
+        .collect();
+    // Each attempt first looks for the comment a failed one may have made.
+    assert_eq!(
+        calls,
+        [
+            "GET 200", "POST 502", "GET 200", "POST 502", "GET 200", "POST 201"
+        ]
+    );
 }
