@@ -26,6 +26,13 @@ pub struct ProjectArgs {
 pub const PROJECT_VAR: &str = "XTASK_PROJECT";
 
 impl ProjectArgs {
+    /// The project `--project` or `XTASK_PROJECT` names, opened; `None` when neither does.
+    pub fn open_if_named(&self) -> Result<Option<DenoProject>> {
+        let named =
+            self.project.is_some() || std::env::var(PROJECT_VAR).is_ok_and(|v| !v.is_empty());
+        named.then(|| self.open()).transpose()
+    }
+
     /// Opens the project and says on stderr, first, which it is and why.
     pub fn open(&self) -> Result<DenoProject> {
         let env = std::env::var(PROJECT_VAR).ok().filter(|v| !v.is_empty());

@@ -1,5 +1,7 @@
 //! `cargo xtask coverage`: patch coverage gate and overall coverage trend.
 
+mod comment;
+mod filter;
 mod terminal;
 
 use std::process::ExitCode;
@@ -7,10 +9,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use atomic_write::PendingFile;
 use camino::{Utf8Path, Utf8PathBuf};
-use coverage_export::reports::{Report, json_report, markdown_summary};
+use coverage_export::reports::{HtmlLink, Report, Sources, json_report, markdown_summary};
 use coverage_export::{
-    Analysis, Inputs, PrefixRemap, Repository, Scope, analyze, line_ranges, stage_coverage_files,
-    write_outputs,
+    Analysis, Glob, Inputs, PrefixRemap, Repository, Scope, analyze, line_ranges,
+    stage_coverage_files, write_outputs,
 };
 use deno_runner::{DenoProject, Invocation, coverage_gates};
 use github_actions::{Actions, Annotation, Level};
@@ -31,10 +33,17 @@ use crate::output::Stream;
 /// covered / measured reaches --fail-under, or when no changed line is measured. Overall
 /// coverage is reported, never gated.
 ///
-/// Writes lcov.info, cobertura.xml, coverage.json, summary.md, badge.svg and badge.json
-/// into --out. Inside GitHub Actions: the summary goes to $GITHUB_STEP_SUMMARY, changed
-/// lines that did not run become ::warning annotations, and `patch` / `overall`
-/// percentages go to $GITHUB_OUTPUT.
+/// --include / --exclude choose the files that count, for both figures, with diff-cover's
+/// semantics; without them, the project's deno.json may hold them, relative to its
+/// directory: `"xtask": { "coverage": { "include": ["src/**"], "exclude": ["**/*_test.ts"] } }`
+/// (deno's own `coverage` key takes only `thresholds`). With --lcov, deno.json is read only
+/// when --project names the project.
+///
+/// Writes lcov.info, cobertura.xml, coverage.json, summary.md, badge.svg, badge.json and
+/// the HTML report (html/index.html, with a page per file, the changed ones first, up to
+/// 500) into --out. Inside GitHub Actions: the summary goes to $GITHUB_STEP_SUMMARY (and,
+/// with --comment, to the pull request), changed lines that did not run become ::warning
+/// annotations, and `patch` / `overall` percentages go to $GITHUB_OUTPUT.
 ///
 /// Exit status: 0 gate passed, 1 gate failed (or the tests failed), 2 bad input.
 #[derive(Debug, clap::Args)]
@@ -43,7 +52,7 @@ pub struct Args {
     project: ProjectArgs,
 
     /// An existing lcov file: compute from it instead of running the tests.
-    #[arg(long, value_name = "FILE", conflicts_with = "project")]
+    #[arg(long, value_name = "FILE")]
     lcov: Option<Utf8PathBuf>,
 
     /// The base ref. Default: origin/$GITHUB_BASE_REF in a pull request workflow, else
@@ -67,6 +76,22 @@ pub struct Args {
     #[arg(long = "path-prefix", value_name = "FROM=TO")]
     path_prefix: Vec<PrefixRemap>,
 
+    /// Count only the files this glob matches (repeatable: any of them), for the changed
+    /// lines and the overall figures alike, as diff-cover's --include: a path from the
+    /// repository root where `*`, `?` and `[...]` stay within one directory and `**`
+    /// spans any number of them, e.g. 'src/**/*.ts'. Replaces the include list of the
+    /// project's deno.json (`"xtask": {"coverage": {"include": [...]}}`).
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<Glob>,
+
+    /// Leave out the files this pattern matches (repeatable), for the changed lines and
+    /// the overall figures alike, as diff-cover's --exclude: matched against the file's
+    /// name, its path from the repository root and its absolute path, `*` also across
+    /// directories, e.g. '*_test.ts' or 'src/generated/*'. Replaces the exclude list of
+    /// the project's deno.json.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<Glob>,
+
     /// Leave staged changes out.
     #[arg(long)]
     ignore_staged: bool,
@@ -82,6 +107,13 @@ pub struct Args {
     /// Print the JSON report on stdout (and nothing else there).
     #[arg(long)]
     json: bool,
+
+    /// In a pull request (GITHUB_EVENT_PATH names its event), write the summary as a
+    /// comment on it: one comment, found again by a hidden marker and edited on every
+    /// run. Needs GITHUB_TOKEN with `pull-requests: write`; without it, or when GitHub
+    /// refuses, a warning, and the gate still decides. Outside a pull request, a note.
+    #[arg(long)]
+    comment: bool,
 }
 
 fn default_out() -> Utf8PathBuf {
@@ -103,8 +135,21 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         None => Some(args.project.open()?),
     };
     let repo = open_repo(args.repo.as_deref(), project.as_ref())?;
-    // Checked before the tests run: a bad base should not cost a test run to find out.
+    // Checked before the tests run: bad input should not cost a test run to find out.
     let range = repo.range(&base_ref(args, &repo)?)?;
+    let configured = match &project {
+        Some(project) => Some(project.clone()),
+        // With --lcov, deno.json's patterns apply only to a project named with --project
+        // (or XTASK_PROJECT).
+        None => args.project.open_if_named()?,
+    };
+    let comment = args.comment.then(comment::target).transpose()?;
+    let filter = filter::file_filter(
+        &args.include,
+        &args.exclude,
+        configured.as_ref(),
+        repo.root(),
+    )?;
     let lcov = match (&args.lcov, &project) {
         (Some(lcov), _) => absolute(lcov)?,
         (None, Some(project)) => match run_tests_with_coverage(project, &out, stream)? {
@@ -123,8 +168,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         range: &range,
         scope,
         remaps: args.path_prefix.clone(),
+        filter,
     };
-    let (analysis, staged) = analyze(&inputs, |coverage| {
+    let (analysis, staged) = analyze(&inputs, |coverage, _| {
         stage_coverage_files(&out, coverage, repo.root())
     })?;
     let lcov_name = lcov.to_string();
@@ -135,11 +181,21 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         patch: &analysis.patch,
         overall: analysis.overall,
         outside: &analysis.coverage.outside,
+        filter: &inputs.filter,
+        filtered_out: &analysis.coverage.filtered_out,
     };
-    write_outputs(&out, &report, staged)?;
+    let sources = Sources {
+        coverage: &analysis.coverage,
+        changed: &analysis.changed,
+        root: repo.root(),
+    };
+    write_outputs(&out, &report, &sources, staged)?;
 
     if let Some(actions) = Actions::from_env() {
         tell_github(&actions, &report, &analysis, repo.root(), stream)?;
+    }
+    if let Some(target) = &comment {
+        comment::post(target, &markdown_summary(&report, html_link()), stream);
     }
     if args.json {
         let json = serde_json::to_string_pretty(&json_report(&report))?;
@@ -261,9 +317,29 @@ fn tell_github(
         annotations.push_str(&format!("{annotation}\n"));
     }
     stream.write(&annotations);
-    actions.append_summary(&markdown_summary(report))?;
+    actions.append_summary(&markdown_summary(report, html_link()))?;
     let percent = |p: Option<f64>| p.map_or(String::new(), |p| format!("{p:.2}"));
     actions.set_output("patch", &percent(report.patch.percent()))?;
     actions.set_output("overall", &percent(report.overall.line_percent()))?;
     Ok(())
+}
+
+/// Where a summary read on GitHub finds the HTML report: the run's artifacts.
+fn html_link() -> HtmlLink<'static> {
+    static RUN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    RUN.get_or_init(run_url)
+        .as_deref()
+        .map_or(HtmlLink::None, HtmlLink::Run)
+}
+
+/// The workflow run's page, where its artifacts are: `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`.
+fn run_url() -> Option<String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let server = var("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".to_owned());
+    Some(format!(
+        "{}/{}/actions/runs/{}",
+        server.trim_end_matches('/'),
+        var("GITHUB_REPOSITORY")?,
+        var("GITHUB_RUN_ID")?
+    ))
 }

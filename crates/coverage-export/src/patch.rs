@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use camino::Utf8Path;
+
 use crate::coverage::FileCoverage;
 use crate::diff::ChangedLines;
+use crate::filter::FileFilter;
 use crate::lcov::LcovReport;
 use crate::paths::PathMap;
 
@@ -14,6 +17,8 @@ pub struct RepoCoverage {
     pub files: BTreeMap<String, FileCoverage>,
     /// `SF:` paths outside the repository, which are left out.
     pub outside: Vec<String>,
+    /// Repository paths of the report that a [`FileFilter`] left out.
+    pub filtered_out: Vec<String>,
 }
 
 impl RepoCoverage {
@@ -32,6 +37,18 @@ impl RepoCoverage {
             }
         }
         repo
+    }
+
+    /// Leaves out the files `filter` does not admit, listing them in `filtered_out`.
+    pub fn filter(&mut self, filter: &FileFilter, root: &Utf8Path) {
+        if filter.is_empty() {
+            return;
+        }
+        let (kept, left): (BTreeMap<_, _>, BTreeMap<_, _>) = std::mem::take(&mut self.files)
+            .into_iter()
+            .partition(|(path, _)| filter.admits(path, root));
+        self.files = kept;
+        self.filtered_out.extend(left.into_keys());
     }
 }
 
@@ -273,7 +290,6 @@ pub fn line_ranges(lines: &[u32]) -> Vec<(u32, u32)> {
 mod tests {
     use super::*;
     use crate::lcov::parse_lcov;
-    use camino::Utf8Path;
 
     fn repo(lcov: &str) -> RepoCoverage {
         let report = parse_lcov(lcov.as_bytes(), Utf8Path::new("t.lcov")).unwrap();

@@ -1,10 +1,12 @@
 //! Patch coverage agrees with diff-cover, the reference implementation, on the same lcov
-//! and the same range: totals, and per file the lines in violation and the lines covered.
+//! and the same range: totals, and per file the lines in violation and the lines covered;
+//! also with the same `--include` / `--exclude` patterns.
 
 mod support;
 
 use camino::Utf8Path;
-use support::{Repo, assert_agree, ours, reference};
+use coverage_export::FileFilter;
+use support::{Repo, assert_agree, ours, ours_filtered, reference, reference_with};
 
 /// An lcov record per file, like deno's: absolute `SF:` paths, a `DA` entry for every
 /// non-blank line, every third line not run.
@@ -294,4 +296,101 @@ fn the_benchmark_generator_with_200_files() {
     let ours = ours(&repo, &lcov, "base", &[]);
     assert_agree(&ours, &reference(&repo, &lcov, "base"));
     assert!(ours["total_num_lines"].as_u64().unwrap() > 5000);
+}
+
+/// The filter of `--include` and `--exclude` patterns, and diff-cover's arguments for it.
+fn filter(include: &[&str], exclude: &[&str]) -> (FileFilter, Vec<String>) {
+    let filter = FileFilter {
+        include: include.iter().map(|p| p.parse().unwrap()).collect(),
+        exclude: exclude.iter().map(|p| p.parse().unwrap()).collect(),
+    };
+    let mut args = Vec::new();
+    // diff-cover's options take several values each (nargs="+"): one flag, then them all.
+    for (flag, patterns) in [("--include", include), ("--exclude", exclude)] {
+        if !patterns.is_empty() {
+            args.push(flag.to_owned());
+            args.extend(patterns.iter().map(|p| (*p).to_owned()));
+        }
+    }
+    (filter, args)
+}
+
+/// Ours and diff-cover's agree with the patterns, and the patterns leave something out.
+fn check_filtered(repo: &Utf8Path, lcov: &Utf8Path, include: &[&str], exclude: &[&str]) {
+    let (filter, args) = filter(include, exclude);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let ours = ours_filtered(repo, lcov, "base", &[], &filter);
+    assert_agree(&ours, &reference_with(repo, lcov, "base", &args));
+    let everything = ours_filtered(repo, lcov, "base", &[], &FileFilter::default());
+    assert!(
+        ours["src_stats"].as_object().unwrap().len()
+            < everything["src_stats"].as_object().unwrap().len(),
+        "{args:?} leaves a changed file out"
+    );
+    assert!(
+        ours["total_num_lines"].as_u64().unwrap() > 0,
+        "{args:?} keeps a measured line"
+    );
+}
+
+#[test]
+fn include_and_exclude_patterns_as_diff_cover_reads_them() {
+    let names = [
+        "main.ts",
+        "src/a.ts",
+        "src/b.ts",
+        "src/a_test.ts",
+        "src/gen/x.ts",
+        "src/gen/deep/y.ts",
+        "src/.hidden/h.ts",
+        "lib/c.ts",
+        "lib/c_test.ts",
+    ];
+    let repo = scenario(
+        |r| {
+            for name in names {
+                r.write(name, lines(12, "x"));
+            }
+        },
+        |r| {
+            for name in names {
+                r.write(name, edit(&lines(12, "x"), &[1, 2, 3, 4, 5, 6]));
+            }
+            r.commit("every file");
+        },
+    );
+    let lcov = repo.lcov(&lcov_for(&repo, &names));
+    let absolute_lib = format!("{}/lib/*", repo.path);
+    let cases: [(&[&str], &[&str]); 10] = [
+        (&["src/*.ts"], &[]),
+        (&["src/**"], &[]),
+        (&["**/*.ts"], &[]),
+        (&["src/**/*.ts", "lib/*.ts"], &["*_test.ts"]),
+        (&[], &["*_test.ts"]),
+        (&[], &["src/gen/*"]),
+        (&[], &["src/*", "main.ts"]),
+        (&[], &[absolute_lib.as_str()]),
+        (&["src/[ab].ts", "?ain.ts"], &[]),
+        (&["**"], &["src/[!a]*.ts"]),
+    ];
+    for (include, exclude) in cases {
+        check_filtered(&repo.path, &lcov, include, exclude);
+    }
+}
+
+#[test]
+fn the_benchmark_generator_with_200_files_and_patterns() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = Utf8Path::from_path(dir.path()).unwrap();
+    let script = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/make_patch_repo.py");
+    let status = std::process::Command::new("python3")
+        .arg(script.as_str())
+        .arg(dir.join("p").as_str())
+        .args(["--files", "200"])
+        .status()
+        .expect("python3 is needed to generate the benchmark repository");
+    assert!(status.success());
+    let (repo, lcov) = (dir.join("p/repo"), dir.join("p/coverage.lcov"));
+    check_filtered(&repo, &lcov, &["src/mod001/**"], &[]);
+    check_filtered(&repo, &lcov, &[], &["*_renamed.ts", "src/new/*"]);
 }

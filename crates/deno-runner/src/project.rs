@@ -237,6 +237,20 @@ pub struct XtaskConfig {
     /// In the app's config: how its release permissions are read.
     #[serde(default)]
     pub release: ReleaseConfig,
+    /// In the project's config: the files coverage counts (`include`, `exclude`), which the
+    /// coverage task reads and checks itself.
+    #[serde(default)]
+    pub coverage: Unchecked,
+}
+
+/// A value read by another part of the tasks, which checks it with its own messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unchecked;
+
+impl<'de> Deserialize<'de> for Unchecked {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Unchecked)
+    }
 }
 
 /// `xtask.release`: the release policy's declaration.

@@ -5,7 +5,8 @@
 //! The server runs on a thread of its own with its own runtime and stops when the
 //! [`FakeGitHub`] is dropped. It answers for the endpoints `cargo xtask github setup`
 //! uses: the repository, branch protection, environments and their deployment branch
-//! policies, users and teams. Requests must carry `Authorization: Bearer <token>` (or
+//! policies, users and teams; releases, assets and git refs for `release publish`; and
+//! the comments of pull requests (`src/comments.rs`) for `coverage --comment`. Requests must carry `Authorization: Bearer <token>` (or
 //! `token <token>`) with a token added to the [`State`]; what the token may do is its
 //! [`Access`]. Each request is recorded ([`Recorded`]); queued [`Fault`]s answer
 //! instead of the endpoint (a status, headers such as a 3xx's `location`, a body, or one
@@ -22,6 +23,7 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod comments;
 mod environments;
 mod git;
 mod padded;
@@ -42,6 +44,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
+pub use comments::{ACTIONS_BOT, IssueComment};
 pub use environments::MAX_REVIEWERS;
 pub use state::{
     Access, Account, Actors, Asset, AssetState, BranchPolicy, DeploymentBranchPolicy, Environment,

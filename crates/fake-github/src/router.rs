@@ -402,6 +402,9 @@ fn endpoint(state: &mut State, request: &Request<'_>) -> Reply {
     if request.malformed_body {
         return Reply::error(400, "Problems parsing JSON");
     }
+    if let Some(reply) = crate::comments::serve(state, request, access) {
+        return reply;
+    }
     let Some(route) = route(request.path) else {
         return Reply::not_found();
     };

@@ -503,6 +503,8 @@ pub struct State {
     /// Hostile: every page of a listing (releases, assets, deployment policies) is full
     /// and links to a next one, without end.
     pub endless_pages: bool,
+    /// Pull requests, their comments, and the tokens that may write them.
+    pub(crate) conversations: crate::comments::Conversations,
     next_id: u64,
 }
 

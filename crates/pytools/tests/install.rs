@@ -1,8 +1,9 @@
-//! Installing a pinned tool from PyPI into an empty cache, from several threads at once,
-//! and the error without python3.
+//! Installing a pinned tool from PyPI into an empty cache, from several threads at once;
+//! a requirements file whose hashes are not the files' is refused; the error without
+//! python3.
 
 use camino::Utf8Path;
-use pytools::DIFF_COVER;
+use pytools::{DIFF_COVER, PyTool, Requirements, ZIZMOR};
 
 #[test]
 fn concurrent_installs_leave_one_working_environment() {
@@ -29,9 +30,150 @@ fn concurrent_installs_leave_one_working_environment() {
         .collect();
     assert_eq!(
         entries,
-        [format!("diff-cover-{}", DIFF_COVER.version)],
+        [DIFF_COVER.venv_name()],
         "no staging directory is left"
     );
+}
+
+/// `requirements` with every hash of the pin of `name` changed in its last digit.
+fn tampered(requirements: Requirements, name: &str) -> Requirements {
+    let mut current = false;
+    let text: String = requirements
+        .text
+        .lines()
+        .map(|line| {
+            if !line.starts_with([' ', '#']) {
+                current = line.starts_with(&format!("{name}=="));
+            }
+            let mut line = line.to_owned();
+            if current && let Some(end) = line.find("--hash=sha256:").map(|at| at + 14 + 64) {
+                let last = if &line[end - 1..end] == "0" { "1" } else { "0" };
+                line.replace_range(end - 1..end, last);
+            }
+            line + "\n"
+        })
+        .collect();
+    assert_ne!(text, requirements.text, "{name} is pinned");
+    Requirements {
+        file: "tampered-requirements.txt",
+        text: Box::leak(text.into_boxed_str()),
+    }
+}
+
+#[test]
+fn a_file_whose_hash_is_not_pinned_is_refused_and_nothing_is_cached() {
+    for (tool, package, version) in [
+        (DIFF_COVER, "pygments", "2.21.0"),
+        (ZIZMOR, "zizmor", ZIZMOR.version),
+    ] {
+        let cache = tempfile::tempdir().unwrap();
+        let cache = Utf8Path::from_path(cache.path()).unwrap();
+        let tool = PyTool {
+            requirements: tampered(tool.requirements, package),
+            ..tool
+        };
+        let error = format!("{:#}", tool.install(cache).unwrap_err());
+        assert!(
+            error.starts_with(&format!("pip refused {package}=={version} (")),
+            "{error}"
+        );
+        assert!(
+            error.contains("is none of those tampered-requirements.txt lists for it"),
+            "{error}"
+        );
+        let left: Vec<_> = cache.join("python").read_dir_utf8().unwrap().collect();
+        assert!(left.is_empty(), "nothing is left in the cache: {left:?}");
+    }
+}
+
+/// Wheel tags of each platform the tools run on, as many as pip may need to find one.
+fn platforms() -> Vec<(&'static str, Vec<String>)> {
+    let linux = |arch: &str| {
+        let mut tags = vec![format!("manylinux2014_{arch}")];
+        tags.extend((17..=39).map(|minor| format!("manylinux_2_{minor}_{arch}")));
+        tags
+    };
+    let mac = |arch: &str| {
+        let versions = [
+            "10_9", "10_12", "10_13", "11_0", "12_0", "13_0", "14_0", "15_0",
+        ];
+        let mut tags: Vec<String> = versions
+            .iter()
+            .map(|v| format!("macosx_{v}_{arch}"))
+            .collect();
+        tags.extend(versions.iter().map(|v| format!("macosx_{v}_universal2")));
+        tags
+    };
+    vec![
+        ("linux x86_64", linux("x86_64")),
+        ("linux aarch64", linux("aarch64")),
+        ("macOS x86_64", mac("x86_64")),
+        ("macOS arm64", mac("arm64")),
+        ("Windows x86_64", vec!["win_amd64".to_owned()]),
+    ]
+}
+
+/// For this machine's Python version, pip finds a wheel of every pinned package for each
+/// platform and checks it against the requirements' hashes.
+#[test]
+fn every_platform_has_wheels_that_match_the_pinned_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = Utf8Path::from_path(dir.path()).unwrap();
+    let platforms = platforms();
+    let jobs: Vec<(PyTool, &str, &[String])> = pytools::TOOLS
+        .iter()
+        .flat_map(|tool| {
+            platforms
+                .iter()
+                .map(move |(name, tags)| (*tool, *name, tags.as_slice()))
+        })
+        .collect();
+    let failures: Vec<String> = std::thread::scope(|threads| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .enumerate()
+            .map(|(i, (tool, platform, tags))| {
+                threads.spawn(move || {
+                    let job = dir.join(i.to_string());
+                    std::fs::create_dir_all(&job).unwrap();
+                    let requirements = job.join("requirements.txt");
+                    std::fs::write(&requirements, tool.requirements.text).unwrap();
+                    let mut command = std::process::Command::new("python3");
+                    command
+                        .args(["-m", "pip", "download", "--quiet", "--no-deps"])
+                        .args(["--disable-pip-version-check", "--only-binary=:all:"])
+                        .args(["--require-hashes", "-r", requirements.as_str()])
+                        .args(["-d", job.join("wheels").as_str()]);
+                    for tag in tags.iter() {
+                        command.args(["--platform", tag]);
+                    }
+                    let output = command
+                        .output()
+                        .expect("python3 with pip is needed to download the wheels");
+                    let downloaded = job
+                        .join("wheels")
+                        .read_dir_utf8()
+                        .map(|entries| entries.count())
+                        .unwrap_or(0);
+                    let pins = tool.requirements.pins().len();
+                    (output.status.success() && downloaded == pins)
+                        .then_some(())
+                        .ok_or_else(|| {
+                            format!(
+                                "{} on {platform}: {downloaded} of {pins} wheels\n{}",
+                                tool.package,
+                                String::from_utf8_lossy(&output.stderr)
+                            )
+                        })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|handle| handle.join().unwrap().err())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -44,13 +44,14 @@ pub const SHELLS: [&str; 6] = ["bash", "sh", "pwsh", "python", "cmd", "powershel
 /// The write scopes a job may hold, and the steps that need each: an action (by
 /// `owner/repo`) or a `cargo xtask` task line prefix (`release ` is the whole release,
 /// `cargo xtask release <VERSION>`; see [`READ_ONLY_TASKS`]).
-pub const WRITE_SCOPES: [(&str, &[&str]); 3] = [
+pub const WRITE_SCOPES: [(&str, &[&str]); 4] = [
     (
         "contents",
         &["cargo xtask release publish", "cargo xtask release "],
     ),
     ("id-token", &["actions/attest-build-provenance"]),
     ("attestations", &["actions/attest-build-provenance"]),
+    ("pull-requests", &["cargo xtask coverage --comment"]),
 ];
 
 /// Task lines that a prefix of [`WRITE_SCOPES`] covers but that write nothing: they never
@@ -1225,6 +1226,25 @@ jobs:
             )),
             [
                 "ci.yml:23: job publish: permission packages: write is not needed by any step of this job: remove it"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_coverage_comment_needs_pull_requests_write() {
+        let job = |run: &str| {
+            format!(
+                "permissions: {{}}\nconcurrency: x\njobs:\n  coverage:\n    runs-on: x\n    permissions:\n      pull-requests: write\n    steps:\n      - run: {run}\n"
+            )
+        };
+        assert_eq!(
+            check(&job("cargo xtask coverage --comment")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check(&job("cargo xtask coverage --fail-under 0")),
+            [
+                "ci.yml:7: job coverage: permission pull-requests: write is not needed by any step of this job: remove it"
             ]
         );
     }

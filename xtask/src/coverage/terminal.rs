@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use camino::Utf8Path;
 use coverage_export::Verdict;
-use coverage_export::reports::{Report, ranges_text, show_percent};
+use coverage_export::reports::{Report, filter_text, ranges_text, show_percent};
 
 /// Files listed before the rest are summed up.
 const MAX_FILES: usize = 40;
@@ -64,6 +64,14 @@ pub fn table(report: &Report, out: &Utf8Path) -> String {
             text,
             "files of the report outside the repository, left out: {} (use --path-prefix FROM=TO if they are this repository's files under another path)",
             report.outside.len()
+        );
+    }
+    if !report.filter.is_empty() {
+        let _ = writeln!(
+            text,
+            "files counted: {}; files of the report left out by it: {}",
+            filter_text(report.filter),
+            report.filtered_out.len()
         );
     }
     let overall = report.overall;

@@ -7,12 +7,13 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 use super::Report;
+use crate::filter::Glob;
 use crate::patch::{FilePatch, Verdict, percent};
 
 /// The JSON report. `src_stats`, `total_num_lines`, `total_num_violations`,
 /// `total_percent_covered` (an integer, truncated), `num_changed_lines`, `report_name`
-/// and `diff_name` mean what they mean in diff-cover's report; `patch`, `overall` and
-/// `files_outside_repository` add to them.
+/// and `diff_name` mean what they mean in diff-cover's report; `patch`, `overall`,
+/// `files_outside_repository`, `filter` and `files_filtered_out` add to them.
 pub fn json_report<'a>(report: &'a Report<'a>) -> impl Serialize + 'a {
     let patch = report.patch;
     let overall = report.overall;
@@ -45,6 +46,11 @@ pub fn json_report<'a>(report: &'a Report<'a>) -> impl Serialize + 'a {
             functions: Figure::new(overall.functions_hit, overall.functions),
         },
         files_outside_repository: report.outside.len(),
+        filter: FilterJson {
+            include: report.filter.include.iter().map(Glob::as_str).collect(),
+            exclude: report.filter.exclude.iter().map(Glob::as_str).collect(),
+        },
+        files_filtered_out: report.filtered_out.len(),
     }
 }
 
@@ -60,6 +66,14 @@ struct JsonReport<'a> {
     patch: PatchJson<'a>,
     overall: OverallJson,
     files_outside_repository: usize,
+    filter: FilterJson<'a>,
+    files_filtered_out: usize,
+}
+
+#[derive(Serialize)]
+struct FilterJson<'a> {
+    include: Vec<&'a str>,
+    exclude: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -148,6 +162,7 @@ impl Serialize for Violations<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::FileFilter;
     use crate::patch::{Overall, PatchCoverage};
     use serde_json::json;
 
@@ -179,6 +194,11 @@ mod tests {
                 ..Overall::default()
             },
             outside: &[],
+            filter: &FileFilter {
+                include: vec!["src/**".parse().unwrap()],
+                exclude: vec!["*_test.ts".parse().unwrap()],
+            },
+            filtered_out: &["src/a_test.ts".to_owned()],
         };
         let value = serde_json::to_value(json_report(&report)).unwrap();
         assert_eq!(value["total_num_lines"], 3);
@@ -202,5 +222,10 @@ mod tests {
             value["overall"]["lines"],
             json!({"found": 10, "hit": 8, "percent": 80.0})
         );
+        assert_eq!(
+            value["filter"],
+            json!({"include": ["src/**"], "exclude": ["*_test.ts"]})
+        );
+        assert_eq!(value["files_filtered_out"], 1);
     }
 }

@@ -2,33 +2,29 @@
 
 use std::fmt::Write;
 
-use super::{Report, show_percent};
-use crate::patch::{Verdict, line_ranges};
+use super::{Report, filter_text, headline, show_percent};
+use crate::patch::line_ranges;
 
 /// Files listed in the table before the rest are summed up in one line.
 const MAX_FILES: usize = 50;
 
-/// The summary: the verdict, a table of changed files, branch and overall figures.
-pub fn markdown_summary(report: &Report) -> String {
+/// Where the summary points to for the HTML report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HtmlLink<'a> {
+    /// In the same directory as the summary: `html/index.html`.
+    Beside,
+    /// In the reports uploaded with the workflow run at this URL.
+    Run(&'a str),
+    /// Nowhere the reader can follow.
+    None,
+}
+
+/// The summary: the verdict, a table of changed files, branch and overall figures, and
+/// where the HTML report is.
+pub fn markdown_summary(report: &Report, html: HtmlLink) -> String {
     let patch = report.patch;
     let mut md = String::new();
-    let threshold = format!("{}%", report.threshold);
-    let headline = match report.verdict() {
-        Verdict::Pass => format!(
-            "✅ Patch coverage {} of {} changed lines (gate {threshold})",
-            show_percent(patch.percent()),
-            patch.total_lines()
-        ),
-        Verdict::Fail => format!(
-            "❌ Patch coverage {} of {} changed lines, below the gate of {threshold}",
-            show_percent(patch.percent()),
-            patch.total_lines()
-        ),
-        Verdict::NothingToMeasure => {
-            "✅ Patch coverage: no changed line is coverable, so the gate passes".to_owned()
-        }
-    };
-    let _ = writeln!(md, "### {headline}\n");
+    let _ = writeln!(md, "### {}\n", headline(report));
     let _ = writeln!(md, "Changes: `{}`.\n", report.diff_name);
     if !patch.files.is_empty() {
         md.push_str("| File | Patch | Covered | Lines not run |\n| --- | ---: | ---: | --- |\n");
@@ -74,6 +70,14 @@ pub fn markdown_summary(report: &Report) -> String {
             report.outside.len()
         );
     }
+    if !report.filter.is_empty() {
+        let _ = writeln!(
+            md,
+            "Files counted: `{}`; files of the coverage report left out by it: {}.\n",
+            filter_text(report.filter),
+            report.filtered_out.len()
+        );
+    }
     let overall = report.overall;
     let _ = writeln!(
         md,
@@ -85,6 +89,18 @@ pub fn markdown_summary(report: &Report) -> String {
         show_percent(overall.function_percent()),
         overall.files,
     );
+    match html {
+        HtmlLink::Beside => {
+            md.push_str("\nLine by line: [the HTML report](html/index.html).\n");
+        }
+        HtmlLink::Run(url) => {
+            let _ = writeln!(
+                md,
+                "\nLine by line: `html/index.html` in the coverage reports uploaded with [this run]({url})."
+            );
+        }
+        HtmlLink::None => {}
+    }
     md
 }
 

@@ -2,14 +2,17 @@
 
 mod badge;
 mod cobertura;
+mod html;
 mod json;
 mod markdown;
 
 pub use badge::{badge_color, badge_svg, shields_endpoint};
 pub use cobertura::write_cobertura;
+pub use html::{MAX_PAGES, Sources, write_html};
 pub use json::json_report;
-pub use markdown::{markdown_summary, ranges_text};
+pub use markdown::{HtmlLink, markdown_summary, ranges_text};
 
+use crate::filter::FileFilter;
 use crate::patch::{Overall, PatchCoverage, Verdict};
 
 /// Everything a report says: the computed coverage and what it was computed from.
@@ -27,6 +30,10 @@ pub struct Report<'a> {
     pub overall: Overall,
     /// `SF:` paths of the report outside the repository.
     pub outside: &'a [String],
+    /// The `--include` / `--exclude` patterns the figures were computed with.
+    pub filter: &'a FileFilter,
+    /// Files of the report that the filter left out.
+    pub filtered_out: &'a [String],
 }
 
 impl Report<'_> {
@@ -34,6 +41,42 @@ impl Report<'_> {
     pub fn verdict(&self) -> Verdict {
         self.patch.verdict(self.threshold)
     }
+}
+
+/// The verdict in a line: `✅ Patch coverage 90.0% of 10 changed lines (gate 85%)`.
+pub fn headline(report: &Report) -> String {
+    let patch = report.patch;
+    let threshold = format!("{}%", report.threshold);
+    match report.verdict() {
+        Verdict::Pass => format!(
+            "✅ Patch coverage {} of {} changed lines (gate {threshold})",
+            show_percent(patch.percent()),
+            patch.total_lines()
+        ),
+        Verdict::Fail => format!(
+            "❌ Patch coverage {} of {} changed lines, below the gate of {threshold}",
+            show_percent(patch.percent()),
+            patch.total_lines()
+        ),
+        Verdict::NothingToMeasure => {
+            "✅ Patch coverage: no changed line is coverable, so the gate passes".to_owned()
+        }
+    }
+}
+
+/// The filter in words, such as `--include src/** --exclude *_test.ts`; empty without one.
+pub fn filter_text(filter: &FileFilter) -> String {
+    let flags = filter
+        .include
+        .iter()
+        .map(|glob| format!("--include {glob}"))
+        .chain(
+            filter
+                .exclude
+                .iter()
+                .map(|glob| format!("--exclude {glob}")),
+        );
+    flags.collect::<Vec<_>>().join(" ")
 }
 
 /// A percentage with one decimal, `"–"` for none.

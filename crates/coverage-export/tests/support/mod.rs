@@ -7,7 +7,7 @@ use std::process::Command;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use coverage_export::{
-    Analysis, Inputs, PrefixRemap, Repository, Scope, analyze, stage_coverage_files,
+    Analysis, FileFilter, Inputs, PrefixRemap, Repository, Scope, analyze, stage_coverage_files,
 };
 use serde_json::Value;
 
@@ -92,6 +92,17 @@ pub fn record(path: &Utf8Path, hits: &[(u32, u64)]) -> String {
 
 /// Our figures, as the JSON report the coverage task writes.
 pub fn ours(repo: &Utf8Path, lcov: &Utf8Path, base: &str, remaps: &[&str]) -> Value {
+    ours_filtered(repo, lcov, base, remaps, &FileFilter::default())
+}
+
+/// [`ours`] with `--include` / `--exclude` patterns.
+pub fn ours_filtered(
+    repo: &Utf8Path,
+    lcov: &Utf8Path,
+    base: &str,
+    remaps: &[&str],
+    filter: &FileFilter,
+) -> Value {
     let repository = Repository::discover(repo).unwrap();
     let range = repository.range(base).unwrap();
     let scope = Scope::default();
@@ -106,8 +117,9 @@ pub fn ours(repo: &Utf8Path, lcov: &Utf8Path, base: &str, remaps: &[&str]) -> Va
             .iter()
             .map(|r| r.parse::<PrefixRemap>().unwrap())
             .collect(),
+        filter: filter.clone(),
     };
-    let (analysis, staged): (Analysis, _) = analyze(&inputs, |coverage| {
+    let (analysis, staged): (Analysis, _) = analyze(&inputs, |coverage, _| {
         stage_coverage_files(out, coverage, repository.root())
     })
     .unwrap();
@@ -119,13 +131,25 @@ pub fn ours(repo: &Utf8Path, lcov: &Utf8Path, base: &str, remaps: &[&str]) -> Va
         patch: &analysis.patch,
         overall: analysis.overall,
         outside: &analysis.coverage.outside,
+        filter,
+        filtered_out: &analysis.coverage.filtered_out,
     };
-    coverage_export::write_outputs(out, &report, staged).unwrap();
+    let sources = coverage_export::reports::Sources {
+        coverage: &analysis.coverage,
+        changed: &analysis.changed,
+        root: repository.root(),
+    };
+    coverage_export::write_outputs(out, &report, &sources, staged).unwrap();
     serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap()
 }
 
 /// diff-cover's JSON report for the same inputs, run in the repository as its docs say.
 pub fn reference(repo: &Utf8Path, lcov: &Utf8Path, base: &str) -> Value {
+    reference_with(repo, lcov, base, &[])
+}
+
+/// [`reference`] with more of diff-cover's arguments, such as `--include a b`.
+pub fn reference_with(repo: &Utf8Path, lcov: &Utf8Path, base: &str, args: &[&str]) -> Value {
     let out = tempfile::tempdir().unwrap();
     let json = Utf8Path::from_path(out.path())
         .unwrap()
@@ -134,6 +158,7 @@ pub fn reference(repo: &Utf8Path, lcov: &Utf8Path, base: &str) -> Value {
         .arg(lcov.as_str())
         .arg(format!("--compare-branch={base}"))
         .arg(format!("--format=json:{json}"))
+        .args(args)
         .current_dir(repo)
         .output()
         .unwrap();

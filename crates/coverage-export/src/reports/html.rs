@@ -1,0 +1,361 @@
+//! The HTML report: an index of the changed files and of every file of the report, and a
+//! page per file with its source, each line's hits and the changed lines marked.
+//!
+//! It is made from the merged report, so it shows the figures the gate decided on (after
+//! `--path-prefix`, merging and `--include` / `--exclude`), works for `--lcov` runs, and
+//! marks the changed lines, which `deno coverage --html` cannot know. Pages are written
+//! for at most [`MAX_PAGES`] files, the changed ones first: a report of 20,000 files
+//! would otherwise repeat its whole source tree as HTML.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, Write};
+
+use camino::Utf8Path;
+
+use super::{Report, filter_text, headline, ranges_text, show_percent};
+use crate::coverage::FileCoverage;
+use crate::diff::ChangedLines;
+use crate::patch::{RepoCoverage, percent};
+
+/// Files with a page of their own, at most.
+pub const MAX_PAGES: usize = 500;
+
+/// What the pages show beside the report's figures.
+#[derive(Debug, Clone, Copy)]
+pub struct Sources<'a> {
+    /// Each file's line, branch and function records.
+    pub coverage: &'a RepoCoverage,
+    /// The changed lines, marked on the pages.
+    pub changed: &'a ChangedLines,
+    /// The repository root, where the sources are read.
+    pub root: &'a Utf8Path,
+}
+
+const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1f2328}\
+h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.5em}\
+table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #d8dee4;text-align:left}\
+td.n,th.n{text-align:right}a{color:#0969da}code{font:13px ui-monospace,monospace}\
+table.src td{border:0;padding:0 8px;font:13px/1.45 ui-monospace,monospace;white-space:pre;vertical-align:top}\
+table.src td.n{color:#57606a;user-select:none}table.src td.h{color:#57606a;text-align:right}\
+tr.hit td.c{background:#dafbe1}tr.miss td.c{background:#ffebe9}tr.part td.c{background:#fff8c5}\
+tr.chg td.m{border-left:4px solid #0969da}td.m{width:2px}.note{color:#57606a}";
+
+/// Writes `index.html` and the pages (`files/<path>.html`) into `dir`, which exists.
+pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Result<()> {
+    let pages = paged_files(report, sources.coverage);
+    for path in &pages {
+        let file = &sources.coverage.files[*path];
+        let page = dir.join("files").join(format!("{path}.html"));
+        fs::create_dir_all(page.parent().expect("a page has a directory"))?;
+        let changed = sources
+            .changed
+            .files
+            .get(*path)
+            .map_or(&[][..], Vec::as_slice);
+        let source = fs::read(sources.root.join(path))
+            .ok()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        let mut out = io::BufWriter::new(fs::File::create(&page)?);
+        write_page(&mut out, path, file, changed, source.as_deref())?;
+        out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    }
+    let index = index(report, sources.coverage, &pages);
+    fs::write(dir.join("index.html"), index)
+}
+
+/// The files that get a page: the changed ones measured, then the rest, in path order,
+/// up to [`MAX_PAGES`].
+fn paged_files<'a>(report: &'a Report, coverage: &'a RepoCoverage) -> Vec<&'a str> {
+    let changed: Vec<&str> = report.patch.files.iter().map(|f| f.path.as_str()).collect();
+    let rest = coverage.files.keys().map(String::as_str).filter(|path| {
+        report
+            .patch
+            .files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .is_err()
+    });
+    let mut pages: Vec<&str> = changed.into_iter().chain(rest).take(MAX_PAGES).collect();
+    pages.sort_unstable();
+    pages
+}
+
+fn index(report: &Report, coverage: &RepoCoverage, pages: &[&str]) -> String {
+    let patch = report.patch;
+    let overall = report.overall;
+    let mut html = head(&headline(report));
+    let _ = writeln!(html, "<h1>{}</h1>", escape(&headline(report)));
+    let _ = writeln!(
+        html,
+        "<p>Changes: <code>{}</code>. Overall (a trend, not a gate): lines {} ({}/{}), \
+         branches {}, functions {}, in {} files.</p>",
+        escape(&report.diff_name),
+        show_percent(overall.line_percent()),
+        overall.lines_hit,
+        overall.lines,
+        show_percent(overall.branch_percent()),
+        show_percent(overall.function_percent()),
+        overall.files
+    );
+    if !report.filter.is_empty() {
+        let _ = writeln!(
+            html,
+            "<p>Files counted: <code>{}</code>; files of the report left out by it: {}.</p>",
+            escape(&filter_text(report.filter)),
+            report.filtered_out.len()
+        );
+    }
+    if !report.outside.is_empty() {
+        let _ = writeln!(
+            html,
+            "<p>Files of the report outside the repository, left out: {}.</p>",
+            report.outside.len()
+        );
+    }
+    let link = |path: &str| {
+        if pages.binary_search(&path).is_ok() {
+            format!(
+                "<a href=\"files/{}.html\">{}</a>",
+                escape(&href(path)),
+                escape(path)
+            )
+        } else {
+            escape(path)
+        }
+    };
+    html.push_str("<h2>Changed files</h2>\n");
+    if patch.files.is_empty() {
+        html.push_str("<p class=\"note\">No changed line is measured by the report.</p>\n");
+    } else {
+        html.push_str(
+            "<table><tr><th>File</th><th class=\"n\">Patch</th><th class=\"n\">Covered</th><th>Lines not run</th></tr>\n",
+        );
+        for file in &patch.files {
+            let _ = writeln!(
+                html,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}/{}</td><td>{}</td></tr>",
+                link(&file.path),
+                show_percent(file.percent()),
+                file.covered_lines.len(),
+                file.measured(),
+                escape(&ranges_text(&file.violation_lines, 20))
+            );
+        }
+        html.push_str("</table>\n");
+    }
+    if !patch.files_not_in_report.is_empty() {
+        let _ = writeln!(
+            html,
+            "<p class=\"note\">{} changed files are not in the coverage report.</p>",
+            patch.files_not_in_report.len()
+        );
+    }
+    html.push_str("<h2>All files</h2>\n");
+    if coverage.files.len() > pages.len() {
+        let _ = writeln!(
+            html,
+            "<p class=\"note\">{} of {} files have a page: the changed ones first, then the \
+             others in path order, up to {MAX_PAGES}.</p>",
+            pages.len(),
+            coverage.files.len()
+        );
+    }
+    html.push_str(
+        "<table><tr><th>File</th><th class=\"n\">Lines</th><th class=\"n\">Branches</th><th class=\"n\">Functions</th></tr>\n",
+    );
+    for (path, file) in &coverage.files {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td class=\"n\">{} ({}/{})</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            link(path),
+            show_percent(percent(file.lines.hit(), file.lines.len())),
+            file.lines.hit(),
+            file.lines.len(),
+            show_percent(percent(file.branches_hit(), file.branches.len())),
+            show_percent(percent(file.functions_hit(), file.functions.len())),
+        );
+    }
+    html.push_str("</table>\n</body>\n</html>\n");
+    html
+}
+
+fn write_page(
+    out: &mut impl Write,
+    path: &str,
+    file: &FileCoverage,
+    changed: &[u32],
+    source: Option<&str>,
+) -> io::Result<()> {
+    let up = "../".repeat(path.matches('/').count() + 1);
+    out.write_all(head(path).as_bytes())?;
+    writeln!(
+        out,
+        "<p><a href=\"{up}index.html\">All files</a></p>\n<h1>{}</h1>",
+        escape(path)
+    )?;
+    let rules = file.line_rules();
+    let (mut measured, mut run) = (0, 0);
+    for &line in changed {
+        if let Some(covered) = rules.covered(line) {
+            measured += 1;
+            run += usize::from(covered);
+        }
+    }
+    writeln!(
+        out,
+        "<p>Lines {} ({}/{}), branches {}, functions {}. Changed lines measured: {measured}, \
+         run: {run}{}. Marked at the left: changed lines.</p>",
+        show_percent(percent(file.lines.hit(), file.lines.len())),
+        file.lines.hit(),
+        file.lines.len(),
+        show_percent(percent(file.branches_hit(), file.branches.len())),
+        show_percent(percent(file.functions_hit(), file.functions.len())),
+        if measured > 0 {
+            format!(" ({})", show_percent(percent(run, measured)))
+        } else {
+            String::new()
+        }
+    )?;
+    let Some(source) = source else {
+        writeln!(
+            out,
+            "<p class=\"note\">The source is not in the working tree (deleted or moved since \
+             the report was made).</p>\n</body>\n</html>"
+        )?;
+        return Ok(());
+    };
+    let mut partial: Vec<u32> = file
+        .branches
+        .iter()
+        .filter(|b| b.taken.is_none_or(|t| t == 0))
+        .map(|b| b.line)
+        .collect();
+    partial.sort_unstable();
+    out.write_all(b"<table class=\"src\">\n")?;
+    for (i, text) in source.lines().enumerate() {
+        let line = i as u32 + 1;
+        let state = match rules.covered(line) {
+            Some(true) if partial.binary_search(&line).is_ok() => "part",
+            Some(true) => "hit",
+            Some(false) => "miss",
+            None => "",
+        };
+        let mark = if changed.binary_search(&line).is_ok() {
+            " chg"
+        } else {
+            ""
+        };
+        let hits = file
+            .lines
+            .get(line)
+            .map_or(String::new(), |hits| hits.to_string());
+        writeln!(
+            out,
+            "<tr id=\"L{line}\" class=\"{state}{mark}\"><td class=\"m\"></td><td class=\"n\">{line}</td><td class=\"h\">{hits}</td><td class=\"c\">{}</td></tr>",
+            escape(text)
+        )?;
+    }
+    out.write_all(b"</table>\n</body>\n</html>\n")
+}
+
+fn head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(title)
+    )
+}
+
+/// `text` safe inside HTML text and attribute values.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// A repository path as a relative URL: each component percent-encoded, `/` kept.
+fn href(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            encoded.push(byte as char);
+        } else {
+            let _ = write!(encoded, "%{byte:02X}");
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::FileFilter;
+    use crate::patch::{FilePatch, Overall, PatchCoverage};
+
+    #[test]
+    fn pages_for_the_changed_files_first_then_the_others_up_to_the_limit() {
+        let mut coverage = RepoCoverage::default();
+        for i in 0..MAX_PAGES + 100 {
+            coverage
+                .files
+                .insert(format!("src/f{i:04}.ts"), FileCoverage::default());
+        }
+        let changed = |path: &str| FilePatch {
+            path: path.into(),
+            changed_lines: 1,
+            covered_lines: vec![1],
+            violation_lines: vec![],
+            branches: 0,
+            branches_covered: 0,
+            partial_branch_lines: vec![],
+        };
+        let patch = PatchCoverage {
+            files: vec![changed("src/f0550.ts"), changed("src/f0599.ts")],
+            ..PatchCoverage::default()
+        };
+        let report = Report {
+            lcov: "x.lcov",
+            diff_name: "main...HEAD".into(),
+            threshold: 85.0,
+            patch: &patch,
+            overall: Overall::default(),
+            outside: &[],
+            filter: &FileFilter::default(),
+            filtered_out: &[],
+        };
+        let pages = paged_files(&report, &coverage);
+        assert_eq!(pages.len(), MAX_PAGES);
+        assert!(pages.contains(&"src/f0550.ts") && pages.contains(&"src/f0599.ts"));
+        assert!(pages.contains(&"src/f0000.ts") && !pages.contains(&"src/f0498.ts"));
+        let index = index(&report, &coverage, &pages);
+        assert!(index.contains("500 of 600 files have a page"), "{index}");
+        assert!(
+            index.contains("<td>src/f0498.ts</td>"),
+            "no link without a page"
+        );
+        assert!(index.contains("<a href=\"files/src/f0599.ts.html\">src/f0599.ts</a>"));
+    }
+
+    #[test]
+    fn text_and_links_are_escaped() {
+        assert_eq!(
+            escape("a<b> & \"c\" 'd'"),
+            "a&lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;"
+        );
+        assert_eq!(
+            href("src/with space/été.ts"),
+            "src/with%20space/%C3%A9t%C3%A9.ts"
+        );
+        assert_eq!(href("a/b\"c#d?.ts"), "a/b%22c%23d%3F.ts");
+    }
+}
