@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use deno_runner::{App, CONFIG_FILE_NAMES, Deno, DenoProject, Locator, Origin, pin};
+use release_publisher::BuildMachine;
 
 /// The repository root: the workspace that holds this crate.
 pub fn repo_root() -> &'static Utf8Path {
@@ -55,6 +56,15 @@ impl ProjectArgs {
     }
 }
 
+/// The GitHub repository a task talks to.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RepoArgs {
+    /// The GitHub repository, OWNER/NAME. Default: GITHUB_REPOSITORY, else the origin
+    /// remote of the project's git repository.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+}
+
 /// Which app of the project a release task works on.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct AppArgs {
@@ -98,6 +108,32 @@ impl AppArgs {
         }
         Ok(app)
     }
+}
+
+/// This machine's workspace and home directories, in every spelling (symlinks resolved
+/// or not): the project and its app, its git work tree, this xtask workspace,
+/// `$GITHUB_WORKSPACE`, `$HOME`.
+pub fn build_machine(app: &App) -> BuildMachine {
+    let mut workspaces = vec![
+        app.root().dir().to_owned(),
+        app.dir().to_owned(),
+        repo_root().to_owned(),
+    ];
+    // A build outside git (a matrix job's copy, a test) has no work tree to add.
+    if let Ok(repo) = version_check::Repository::open(app.dir()) {
+        workspaces.push(repo.root().to_owned());
+    }
+    workspaces.extend(env_path("GITHUB_WORKSPACE"));
+    let mut homes: Vec<Utf8PathBuf> = env_path("HOME").into_iter().collect();
+    homes.extend(dirs::home_dir().and_then(|home| Utf8PathBuf::from_path_buf(home).ok()));
+    BuildMachine::new(workspaces, homes)
+}
+
+fn env_path(name: &str) -> Option<Utf8PathBuf> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.is_empty())
+        .map(Utf8PathBuf::from)
 }
 
 /// The nearest directory holding deno.json(c) from `start` up to the root of its git

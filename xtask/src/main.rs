@@ -11,6 +11,7 @@ mod github;
 mod outdated;
 mod output;
 pub(crate) mod release;
+mod unpublished;
 mod verify_tag;
 mod workflows;
 

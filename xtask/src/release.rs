@@ -12,10 +12,14 @@ use camino::{Utf8Path, Utf8PathBuf};
 use clap::builder::PossibleValuesParser;
 use deno_runner::App;
 use github_api::RepoName;
-use release_publisher::{DEFAULT_BIN, TARGETS, Target, find_artifacts};
+use release_publisher::{
+    BuildOptions, DEFAULT_BIN, TARGETS, Target, base_runtimes, find_artifacts, plan_build,
+};
+use semver::Version;
 use version_check::{parse_version, tag_name};
 
-use crate::context::{self, AppArgs};
+use crate::context::{self, AppArgs, RepoArgs};
+use crate::unpublished;
 
 /// Release the project's binaries: preflight, the ci gate, `deno compile` for every
 /// target with the permissions of the release policy, SHA256SUMS, an audit of each
@@ -67,21 +71,36 @@ pub struct Args {
     #[arg(long)]
     dry_run: bool,
 
-    /// The GitHub repository, OWNER/NAME. Default: GITHUB_REPOSITORY, else the origin
-    /// remote.
-    #[arg(long, value_name = "OWNER/NAME")]
-    repo: Option<String>,
+    #[command(flatten)]
+    repo: RepoArgs,
 
-    /// The ref to release: a branch, tag or commit on the main branch, checked out.
-    #[arg(long = "ref", value_name = "REF", default_value = "main")]
-    reference: String,
-
-    /// The branch releases come from.
-    #[arg(long, value_name = "BRANCH", default_value = "main")]
-    main_branch: String,
+    #[command(flatten)]
+    release_ref: RefArgs,
 
     #[command(flatten)]
     build: BuildArgs,
+}
+
+/// What is released: the ref, and the branch it must be on.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RefArgs {
+    /// The ref to release: a branch, tag or commit on the main branch, checked out.
+    #[arg(
+        long = "ref",
+        value_name = "REF",
+        default_value = "main",
+        requires = "version"
+    )]
+    reference: String,
+
+    /// The branch releases come from: origin/<BRANCH> where that exists, else <BRANCH>.
+    #[arg(
+        long,
+        value_name = "BRANCH",
+        default_value = "main",
+        requires = "version"
+    )]
+    main_branch: String,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -130,10 +149,8 @@ struct PublishArgs {
     #[arg(long = "ref", value_name = "REF", default_value = "HEAD")]
     reference: String,
 
-    /// The GitHub repository, OWNER/NAME. Default: GITHUB_REPOSITORY, else the origin
-    /// remote.
-    #[arg(long, value_name = "OWNER/NAME")]
-    repo: Option<String>,
+    #[command(flatten)]
+    repo: RepoArgs,
 
     #[command(flatten)]
     targets: TargetArgs,
@@ -228,27 +245,13 @@ struct PlanArgs {
     #[arg(long, value_name = "VERSION")]
     version: Option<String>,
 
-    /// With --version: the ref to release.
-    #[arg(
-        long = "ref",
-        value_name = "REF",
-        default_value = "main",
-        requires = "version"
-    )]
-    reference: String,
+    /// With --version: what is released.
+    #[command(flatten)]
+    release_ref: RefArgs,
 
-    /// With --version: the branch releases come from.
-    #[arg(
-        long,
-        value_name = "BRANCH",
-        default_value = "main",
-        requires = "version"
-    )]
-    main_branch: String,
-
-    /// With --version: the GitHub repository, OWNER/NAME.
-    #[arg(long, value_name = "OWNER/NAME", requires = "version")]
-    repo: Option<String>,
+    /// With --version and a token: the repository GitHub is asked about.
+    #[command(flatten)]
+    repo: RepoArgs,
 }
 
 /// How to compile.
@@ -276,6 +279,30 @@ pub struct BuildArgs {
     jobs: Option<u32>,
 }
 
+impl BuildArgs {
+    /// How to build `version` of `bin`: where the artifacts go (`--out-dir`, else
+    /// target/dist/<VERSION>/ in this workspace) and the base runtimes (`--denort-dir`).
+    fn options(&self, bin: &str, version: &Version) -> Result<BuildOptions> {
+        let out_dir = match &self.out_dir {
+            Some(dir) => context::absolute(dir)?,
+            None => context::repo_root()
+                .join("target/dist")
+                .join(version.to_string()),
+        };
+        let targets = self.targets.selection.targets();
+        let base_runtimes = match &self.denort_dir {
+            None => Default::default(),
+            Some(dir) => base_runtimes(&context::absolute(dir)?, &targets)?,
+        };
+        Ok(BuildOptions {
+            bin: bin.to_owned(),
+            out_dir,
+            targets,
+            base_runtimes,
+        })
+    }
+}
+
 pub fn run(args: &Args) -> Result<ExitCode> {
     match &args.step {
         Some(Step::Plan(plan)) => plan_matrix(plan),
@@ -299,23 +326,28 @@ fn release(args: &Args) -> Result<ExitCode> {
     let build = &args.build;
     let app = build.app.open()?;
     steps::check_version(&app, &version)?;
-    let machine = steps::build_machine(&app)?;
+    let machine = context::build_machine(&app);
     let policy = steps::policy(&app, build.targets.permission_set.as_deref(), &machine)?;
     let tag = tag_name(&version);
-    let commit = steps::preflight(app.root(), &args.reference, &args.main_branch, &tag)?;
-    let repo = repository(args.repo.as_deref(), app.dir(), args.dry_run)?;
+    let commit = steps::preflight(
+        app.root(),
+        &args.release_ref.reference,
+        &args.release_ref.main_branch,
+        &tag,
+    )?;
+    let repo = repository(args.repo.repo.as_deref(), app.dir(), args.dry_run)?;
     let github = if args.dry_run {
         None
     } else {
-        let github = publish::client()?;
-        steps::remote_preflight(&github, &repo, &tag, &commit)?;
+        let github = unpublished::client()?;
+        unpublished::check(&github, &repo, &tag, &commit)?;
         Some(github)
     };
     let deno = context::deno()?;
     steps::ci_gate(app.root(), &deno, started)?;
     let selection = &build.targets.selection;
     let bin = selection.bin(&app)?;
-    let plan = steps::plan(&app, &policy, build, &bin, &version)?;
+    let plan = plan_build(&app, &policy, &build.options(&bin, &version)?)?;
     let built = steps::compile(&deno, &plan, build.jobs)?;
     let artifacts = steps::audit_and_checksum(&plan, built, &policy, &machine)?;
     steps::report(&plan, &policy, &artifacts)?;
@@ -350,10 +382,10 @@ fn release(args: &Args) -> Result<ExitCode> {
 fn publish_dir(args: &PublishArgs) -> Result<ExitCode> {
     let app = args.app.open()?;
     let version = steps::declared_version(&app)?;
-    let machine = steps::build_machine(&app)?;
+    let machine = context::build_machine(&app);
     let policy = steps::policy(&app, args.targets.permission_set.as_deref(), &machine)?;
     let (commit, git_root) = publish::resolve(app.dir(), &args.reference)?;
-    let repo = repository(args.repo.as_deref(), app.dir(), args.dry_run)?;
+    let repo = repository(args.repo.repo.as_deref(), app.dir(), args.dry_run)?;
     let selection = &args.targets.selection;
     let bin = selection.bin(&app)?;
     let dir = context::absolute(&args.dir)?;
@@ -373,7 +405,7 @@ fn publish_dir(args: &PublishArgs) -> Result<ExitCode> {
         publish::print_calls(&spec, "the GitHub API");
         return Ok(ExitCode::SUCCESS);
     }
-    let github = publish::client()?;
+    let github = unpublished::client()?;
     let resume =
         publish::resume_command(&app, &dir, &spec.repo, &commit, selection.triples(), &bin);
     let published = release_publisher::publish(&github, &spec, &publish::Reporter::new());
@@ -384,16 +416,21 @@ fn publish_dir(args: &PublishArgs) -> Result<ExitCode> {
 /// `release plan`.
 fn plan_matrix(args: &PlanArgs) -> Result<ExitCode> {
     let app = args.app.open()?;
-    let machine = steps::build_machine(&app)?;
+    let machine = context::build_machine(&app);
     let policy = steps::policy(&app, args.targets.permission_set.as_deref(), &machine)?;
     if let Some(input) = &args.version {
         let version = parse_version(input)?;
         steps::check_version(&app, &version)?;
         let tag = tag_name(&version);
-        let commit = steps::preflight(app.root(), &args.reference, &args.main_branch, &tag)?;
+        let commit = steps::preflight(
+            app.root(),
+            &args.release_ref.reference,
+            &args.release_ref.main_branch,
+            &tag,
+        )?;
         if github_api::Token::from_env().is_ok() {
-            let (repo, _) = context::github_repo(args.repo.as_deref(), app.dir())?;
-            steps::remote_preflight(&publish::client()?, &repo, &tag, &commit)?;
+            let (repo, _) = context::github_repo(args.repo.repo.as_deref(), app.dir())?;
+            unpublished::check(&unpublished::client()?, &repo, &tag, &commit)?;
         } else {
             eprintln!("no GITHUB_TOKEN: GitHub was not asked whether {tag} is published");
         }
@@ -413,11 +450,11 @@ fn plan_matrix(args: &PlanArgs) -> Result<ExitCode> {
 fn build_targets(args: &BuildArgs) -> Result<ExitCode> {
     let app = args.app.open()?;
     let version = steps::declared_version(&app)?;
-    let machine = steps::build_machine(&app)?;
+    let machine = context::build_machine(&app);
     let policy = steps::policy(&app, args.targets.permission_set.as_deref(), &machine)?;
     let deno = context::deno()?;
     let bin = args.targets.selection.bin(&app)?;
-    let plan = steps::plan(&app, &policy, args, &bin, &version)?;
+    let plan = plan_build(&app, &policy, &args.options(&bin, &version)?)?;
     let built = steps::compile(&deno, &plan, args.jobs)?;
     let artifacts = steps::audit_and_checksum(&plan, built, &policy, &machine)?;
     steps::report(&plan, &policy, &artifacts)?;

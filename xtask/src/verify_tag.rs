@@ -7,9 +7,10 @@ use camino::Utf8Path;
 use github_actions::Actions;
 use version_check::{ReleaseFacts, Repository, check_tag};
 
-use crate::context::{self, AppArgs};
+use crate::context::{self, AppArgs, RepoArgs};
 use crate::failure::{check_failed, problems};
 use crate::output::Stream;
+use crate::unpublished;
 
 /// Check a release tag: it is `v` + the version in the app's deno.json(c) (the
 /// project's, unless --app or the project's xtask.app names a monorepo's app), it points at a
@@ -36,9 +37,8 @@ pub struct Args {
     #[arg(long, value_name = "BRANCH", default_value = "main")]
     main_branch: String,
 
-    /// The GitHub repository, OWNER/NAME.
-    #[arg(long, value_name = "OWNER/NAME")]
-    repo: Option<String>,
+    #[command(flatten)]
+    repo: RepoArgs,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode> {
@@ -66,7 +66,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .as_ref()
         .expect("no problems means a main branch");
     let commit = facts.ref_commit.as_deref().unwrap_or_default();
-    not_published(app.dir(), args.repo.as_deref(), tag, commit)?;
+    not_published(app.dir(), args.repo.repo.as_deref(), tag, commit)?;
     Stream::Stdout.write(&format!(
         "{tag} matches version {version} in {} and points at {} on {}\n",
         app.config_path(),
@@ -87,6 +87,6 @@ fn not_published(dir: &Utf8Path, repo: Option<&str>, tag: &str, commit: &str) ->
         return Ok(());
     }
     let (repo, _) = context::github_repo(repo, dir)?;
-    let github = crate::release::publish::client()?;
-    crate::release::steps::remote_preflight(&github, &repo, tag, commit)
+    let github = unpublished::client()?;
+    unpublished::check(&github, &repo, tag, commit)
 }

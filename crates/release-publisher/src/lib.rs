@@ -45,8 +45,10 @@ pub use installers::{INSTALL_PS1, INSTALL_SH, InstallerPlan, install_ps1, instal
 pub use machine::BuildMachine;
 pub use metadata::{DENO_DEFAULT_IMPORT_HOSTS, MetadataError, read_metadata};
 pub use notes::{changelog_section, notes_from_commits};
-pub use plan::{ArtifactPlan, BuildOptions, BuildPlan, base_runtime, plan_build};
-pub use policy::{Grant, Kind, PolicyProblem, ReleasePolicy, WHOLE_GRANTABLE, reaches_everything};
+pub use plan::{ArtifactPlan, BuildOptions, BuildPlan, base_runtime, base_runtimes, plan_build};
+pub use policy::{
+    AppPolicyError, Grant, Kind, PolicyProblem, ReleasePolicy, WHOLE_GRANTABLE, reaches_everything,
+};
 pub use publish::{
     Draft, PublishError, Published, ReleaseSpec, Report, Start, planned_calls, publish,
     published_release, remote_preflight, tag_commit,

@@ -19,6 +19,15 @@ const HOME_PARENTS: [&str; 3] = ["/home", "/Users", "C:/Users"];
 const ROOT_HOME: &str = "/root";
 
 impl BuildMachine {
+    /// The machine of these workspace and home directories, each in every spelling that
+    /// names it (as given, and with symlinks resolved).
+    pub fn new(workspaces: Vec<Utf8PathBuf>, homes: Vec<Utf8PathBuf>) -> Self {
+        Self {
+            workspaces: spellings(workspaces),
+            homes: spellings(homes),
+        }
+    }
+
     /// Why `path` (absolute) belongs to this machine rather than to the machines the
     /// binary runs on, or `None` when it does not.
     pub fn claims(&self, path: &str) -> Option<String> {
@@ -45,6 +54,22 @@ impl BuildMachine {
                 )
             })
     }
+}
+
+fn spellings(paths: Vec<Utf8PathBuf>) -> Vec<Utf8PathBuf> {
+    let mut all = Vec::new();
+    for path in paths {
+        let resolved = path
+            .canonicalize_utf8()
+            .ok()
+            .filter(|resolved| resolved != &path);
+        for spelling in std::iter::once(path).chain(resolved) {
+            if !all.contains(&spelling) {
+                all.push(spelling);
+            }
+        }
+    }
+    all
 }
 
 /// Whether `path` is `dir` or below it (`/home/me` is not below `/home/m`).

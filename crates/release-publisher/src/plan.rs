@@ -107,6 +107,18 @@ pub fn plan_build(app: &App, policy: &ReleasePolicy, options: &BuildOptions) -> 
     })
 }
 
+/// The base runtime of each of `targets` in a directory of base runtimes (see
+/// [`base_runtime`]), by target triple.
+pub fn base_runtimes(
+    dir: &Utf8Path,
+    targets: &[&'static Target],
+) -> Result<BTreeMap<String, Utf8PathBuf>> {
+    targets
+        .iter()
+        .map(|t| Ok((t.triple.to_owned(), base_runtime(dir, t.triple)?)))
+        .collect()
+}
+
 /// The base runtime for `triple` in a directory of base runtimes: `dir/<triple>/` holds
 /// it as its one file, whatever its name.
 pub fn base_runtime(dir: &Utf8Path, triple: &str) -> Result<Utf8PathBuf> {

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use deno_runner::{Permission, PermissionSet, ReleaseConfig};
+use camino::Utf8PathBuf;
+use deno_runner::{App, Permission, PermissionSet, ReleaseConfig};
 
 use crate::machine::BuildMachine;
 
@@ -329,6 +330,69 @@ impl ReleasePolicy {
         }
         text.push('\n');
         text
+    }
+}
+
+/// Why an app has no release policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppPolicyError {
+    /// Neither the app's config nor the project's declares the set.
+    #[error(
+        "{config} has no permission set {name:?}: declare the release's permissions as \
+         \"permissions\": {{ \"{name}\": {{ \"read\": [...], ... }} }} (see the README, Release \
+         permissions), or name another set with --permission-set"
+    )]
+    NoSet {
+        /// The app's config file.
+        config: Utf8PathBuf,
+        /// The set asked for.
+        name: String,
+    },
+    /// The set is refused.
+    #[error("the release policy permissions.{name} in {config} is refused (nothing was compiled):{}", list(.problems))]
+    Refused {
+        /// The config file declaring the set.
+        config: Utf8PathBuf,
+        /// The set.
+        name: String,
+        /// Everything wrong with it.
+        problems: Vec<PolicyProblem>,
+    },
+}
+
+fn list(problems: &[PolicyProblem]) -> String {
+    problems.iter().map(|p| format!("\n  - {p}")).collect()
+}
+
+impl ReleasePolicy {
+    /// The release policy of `app`: the permission set `name` (default: the app's
+    /// `xtask.release.permissions`, else `default`) of its deno.json(c), else the
+    /// project's, read with the app's `xtask.release` declarations. Its source names the
+    /// set and the file.
+    pub fn of_app(
+        app: &App,
+        name: Option<&str>,
+        machine: &BuildMachine,
+    ) -> Result<Self, AppPolicyError> {
+        let declared = app.xtask().release;
+        let name = name
+            .or(declared.permissions.as_deref())
+            .unwrap_or("default");
+        let (config, set) = app
+            .permission_set(name)
+            .ok_or_else(|| AppPolicyError::NoSet {
+                config: app.config_path().to_owned(),
+                name: name.to_owned(),
+            })?;
+        let mut policy = Self::from_set(name, set, &declared, machine).map_err(|problems| {
+            AppPolicyError::Refused {
+                config: config.to_owned(),
+                name: name.to_owned(),
+                problems,
+            }
+        })?;
+        policy.source = format!("permissions.{name} of {config}");
+        Ok(policy)
     }
 }
 

@@ -7,13 +7,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use camino::Utf8Path;
-use release_publisher::{BuildOptions, TARGETS, base_runtime, build, plan_build};
+use release_publisher::{
+    BuildOptions, ReleasePolicy, TARGETS, Target, base_runtimes, build, plan_build,
+};
 use serde_json::json;
 
 use super::{Sides, copy_tree, median, secs};
 use crate::context::{self, AppArgs};
 use crate::output::Stream;
-use crate::release::steps;
 
 pub fn bench_release(
     app: &AppArgs,
@@ -23,8 +24,8 @@ pub fn bench_release(
     json: bool,
 ) -> Result<ExitCode> {
     let app = app.open()?;
-    let machine = steps::build_machine(&app)?;
-    let policy = steps::policy(&app, None, &machine)?;
+    let machine = context::build_machine(&app);
+    let policy = ReleasePolicy::of_app(&app, None, &machine)?;
     let bin = app
         .xtask()
         .bin
@@ -34,15 +35,10 @@ pub fn bench_release(
         Some(jobs) => jobs as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    let targets: Vec<&'static Target> = TARGETS.iter().collect();
     let base_runtimes = match denort_dir {
         None => BTreeMap::new(),
-        Some(dir) => {
-            let dir = context::absolute(dir)?;
-            TARGETS
-                .iter()
-                .map(|t| Ok((t.triple.to_owned(), base_runtime(&dir, t.triple)?)))
-                .collect::<Result<_>>()?
-        }
+        Some(dir) => base_runtimes(&context::absolute(dir)?, &targets)?,
     };
     let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
     let scratch = Utf8Path::from_path(scratch.path()).context("scratch path is not UTF-8")?;

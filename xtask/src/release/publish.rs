@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow};
 use camino::{Utf8Path, Utf8PathBuf};
 use deno_runner::App;
 use github_actions::Actions;
-use github_api::{GitHub, Progress, RepoName, SetupError};
+use github_api::{Progress, RepoName};
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
     DEFAULT_BIN, LocalAsset, PublishError, Published, ReleaseSpec, Report, changelog_section,
@@ -18,19 +18,6 @@ use xshell::{Shell, cmd};
 
 use crate::failure::check_failed;
 use crate::output::Stream;
-
-/// The GitHub client for publishing; retries are said on stderr.
-pub fn client() -> Result<GitHub> {
-    let github = GitHub::from_env().map_err(|error| match error {
-        SetupError::NoToken => anyhow!(
-            "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a token that may write the \
-             repository's contents (in a workflow: `permissions: contents: write`, and \
-             `GITHUB_TOKEN: ${{{{ github.token }}}}` in the step's env); nothing was published"
-        ),
-        other => other.into(),
-    })?;
-    Ok(github.with_retry_notice(|line| eprintln!("{line}")))
-}
 
 /// The release notes: the CHANGELOG.md section of the version (in the app, else in the
 /// project, else at the root of its git repository), else the subjects of the commits

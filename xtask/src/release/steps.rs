@@ -1,24 +1,21 @@
 //! The named steps of a release; `release.rs` composes them.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
-use camino::{Utf8Path, Utf8PathBuf};
+use anyhow::{Context, Result, bail};
+use camino::Utf8Path;
 use deno_runner::{App, Deno, DenoProject};
 use github_actions::Actions;
-use github_api::{GitHub, RepoName};
+use github_api::RepoName;
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
-    ArtifactFile, Audited, BuildEvent, BuildMachine, BuildOptions, BuildPlan, Built, InstallerPlan,
-    LocalAsset, ReleasePolicy, ReleaseSpec, SHA256SUMS, Target, TypeCheckFailed, audit_files,
-    base_runtime, build, matrix, plan_build, release_files, write_sha256sums,
+    AppPolicyError, ArtifactFile, Audited, BuildEvent, BuildMachine, BuildPlan, Built,
+    InstallerPlan, LocalAsset, ReleasePolicy, ReleaseSpec, SHA256SUMS, Target, TypeCheckFailed,
+    audit_files, build, matrix, release_files, write_sha256sums,
 };
 use semver::Version;
 use version_check::{ReleaseFacts, Repository, VersionError, check_declared, tag_name};
 
-use super::BuildArgs;
-use crate::context;
 use crate::failure::{check_failed, problems};
 use crate::output::Stream;
 
@@ -42,77 +39,13 @@ fn version_error(error: VersionError) -> anyhow::Error {
     }
 }
 
-/// This machine's workspace and home directories, in every spelling (symlinks resolved
-/// or not): the project and its app, its git work tree, this xtask workspace,
-/// `$GITHUB_WORKSPACE`, `$HOME`.
-pub fn build_machine(app: &App) -> Result<BuildMachine> {
-    let mut workspaces = vec![
-        app.root().dir().to_owned(),
-        app.dir().to_owned(),
-        context::repo_root().to_owned(),
-    ];
-    // A build outside git (a matrix job's copy, a test) has no work tree to add.
-    if let Ok(repo) = Repository::open(app.dir()) {
-        workspaces.push(repo.root().to_owned());
-    }
-    workspaces.extend(env_path("GITHUB_WORKSPACE"));
-    let mut homes: Vec<Utf8PathBuf> = env_path("HOME").into_iter().collect();
-    homes.extend(dirs::home_dir().and_then(|home| Utf8PathBuf::from_path_buf(home).ok()));
-    Ok(BuildMachine {
-        workspaces: spellings(workspaces),
-        homes: spellings(homes),
-    })
-}
-
-fn env_path(name: &str) -> Option<Utf8PathBuf> {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.is_empty())
-        .map(Utf8PathBuf::from)
-}
-
-fn spellings(paths: Vec<Utf8PathBuf>) -> Vec<Utf8PathBuf> {
-    let mut all = Vec::new();
-    for path in paths {
-        let resolved = path
-            .canonicalize_utf8()
-            .ok()
-            .filter(|resolved| resolved != &path);
-        for spelling in std::iter::once(path).chain(resolved) {
-            if !all.contains(&spelling) {
-                all.push(spelling);
-            }
-        }
-    }
-    all
-}
-
-/// The release policy: the permission set `name` (default: the app's
-/// `xtask.release.permissions`, else `default`) of the app's deno.json(c), else the
-/// project's, checked.
+/// The release policy of the app (see [`ReleasePolicy::of_app`]); a refused one is a
+/// failed check (exit status 1), a missing one bad input.
 pub fn policy(app: &App, name: Option<&str>, machine: &BuildMachine) -> Result<ReleasePolicy> {
-    let named = app.xtask().release.permissions;
-    let name = name.or(named.as_deref()).unwrap_or("default");
-    let (config, set) = app.permission_set(name).ok_or_else(|| {
-        anyhow!(
-            "{} has no permission set {name:?}: declare the release's permissions as \
-             \"permissions\": {{ \"{name}\": {{ \"read\": [...], ... }} }} (see the README, \
-             Release permissions), or name another set with --permission-set",
-            app.config_path()
-        )
-    })?;
-    let declared = app.xtask().release;
-    let mut policy = ReleasePolicy::from_set(name, set, &declared, machine).map_err(|found| {
-        problems(
-            &format!(
-                "the release policy permissions.{name} in {config} is refused (nothing was \
-                 compiled):"
-            ),
-            &found,
-        )
-    })?;
-    policy.source = format!("permissions.{name} of {config}");
-    Ok(policy)
+    ReleasePolicy::of_app(app, name, machine).map_err(|error| match error {
+        AppPolicyError::Refused { .. } => check_failed(error),
+        AppPolicyError::NoSet { .. } => error.into(),
+    })
 }
 
 /// The preflight of releasing `reference` as `tag`; returns the commit released.
@@ -160,40 +93,6 @@ pub fn ci_gate(project: &DenoProject, deno: &Deno, started: Instant) -> Result<(
             "the ci gate failed (see above): nothing was compiled",
         ))
     }
-}
-
-/// The compile plan: where the artifacts go and which base runtimes are used.
-pub fn plan(
-    app: &App,
-    policy: &ReleasePolicy,
-    args: &BuildArgs,
-    bin: &str,
-    version: &Version,
-) -> Result<BuildPlan> {
-    let out_dir = match &args.out_dir {
-        Some(dir) => context::absolute(dir)?,
-        None => context::repo_root()
-            .join("target/dist")
-            .join(version.to_string()),
-    };
-    let targets = args.targets.selection.targets();
-    let base_runtimes = match &args.denort_dir {
-        None => BTreeMap::new(),
-        Some(dir) => {
-            let dir = context::absolute(dir)?;
-            targets
-                .iter()
-                .map(|t| Ok((t.triple.to_owned(), base_runtime(&dir, t.triple)?)))
-                .collect::<Result<_>>()?
-        }
-    };
-    let options = BuildOptions {
-        bin: bin.to_owned(),
-        out_dir,
-        targets,
-        base_runtimes,
-    };
-    plan_build(app, policy, &options)
 }
 
 /// Compiled artifacts, not audited yet: a stop (SIGINT/SIGTERM) removes them, until
@@ -476,37 +375,6 @@ pub fn report(plan: &BuildPlan, policy: &ReleasePolicy, artifacts: &[Audited]) -
     Ok(())
 }
 
-/// GitHub's side of the preflight: no published release of `tag`, the tag (if any) at
-/// `commit`. Refusals exit with 1 and change nothing.
-pub fn remote_preflight(github: &GitHub, repo: &RepoName, tag: &str, commit: &str) -> Result<()> {
-    let spec = ReleaseSpec {
-        repo: repo.clone(),
-        tag: tag.to_owned(),
-        commit: commit.to_owned(),
-        title: String::new(),
-        notes: String::new(),
-        assets: Vec::new(),
-        prerelease: false,
-    };
-    match release_publisher::remote_preflight(github, &spec) {
-        Ok(start) => {
-            eprintln!(
-                "GitHub ({repo}): {tag} is not published{}",
-                if start.draft.is_some() {
-                    "; a draft of it will be resumed"
-                } else {
-                    ""
-                }
-            );
-            Ok(())
-        }
-        Err(error) => Err(check_failed(format!(
-            "{error}
-Nothing was changed."
-        ))),
-    }
-}
-
 /// What to publish: the release of `version` titled `<name> v<version>`, with its notes
 /// and the policy's disclosure, and the files (the artifacts, then the installers and
 /// `SHA256SUMS`, which are written beside the artifacts in `dir`).
@@ -631,9 +499,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     use deno_runner::{CompileOptions, Invocation, default_cache_dir};
-    use release_publisher::{Grant, Kind, TARGETS, build};
+    use release_publisher::{BuildOptions, Grant, Kind, TARGETS, base_runtime, build, plan_build};
 
     use super::*;
+    use crate::context;
     use crate::failure::exit_status;
 
     /// A small project built for four targets with its policy, with deno and the npm deno
