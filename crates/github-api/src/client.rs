@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use github_actions::escape_text;
 use octocrab::Octocrab;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use crate::SetupError;
@@ -890,18 +891,18 @@ pub fn json_kind(value: &Value) -> &'static str {
     }
 }
 
+/// The bytes a name keeps in a path segment or a query value: letters, digits, `-`, `.`,
+/// `_` and `~` (URI's unreserved characters). Every other byte is percent-encoded.
+pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// `text` as one path segment: everything but letters, digits, `-`, `.`, `_` and `~`
 /// percent-encoded, so that a branch or environment name with `/` stays one segment.
 pub fn path_segment(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    utf8_percent_encode(text, UNRESERVED).to_string()
 }
 
 #[cfg(test)]
