@@ -112,8 +112,35 @@ impl Repository {
     }
 }
 
+/// A commit named in a message: its first 12 characters, all of it when shorter. A
+/// commit that came from elsewhere (GitHub's answers) may be any text: it is cut between
+/// characters, never inside one.
+pub fn short_commit(commit: &str) -> &str {
+    commit
+        .char_indices()
+        .nth(12)
+        .map_or(commit, |(end, _)| &commit[..end])
+}
+
 fn shell(dir: &Utf8Path) -> Result<Shell> {
     let sh = Shell::new()?;
     sh.change_dir(dir);
     Ok(sh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commits_are_shortened_to_12_characters() {
+        assert_eq!(
+            short_commit("0123456789abcdef0123456789abcdef01234567"),
+            "0123456789ab"
+        );
+        assert_eq!(short_commit("0123456789ab"), "0123456789ab");
+        assert_eq!(short_commit("abc"), "abc");
+        assert_eq!(short_commit(""), "");
+        assert_eq!(short_commit("ééééééééééééé"), "éééééééééééé");
+    }
 }
