@@ -47,7 +47,7 @@ impl Repository {
     }
 
     /// `git status --porcelain` lines: changed, staged and untracked (not ignored) paths.
-    pub fn changed_paths(&self) -> Result<Vec<String>> {
+    pub(crate) fn changed_paths(&self) -> Result<Vec<String>> {
         let sh = shell(&self.root)?;
         let text = cmd!(sh, "git status --porcelain=v1 --untracked-files=normal")
             .quiet()
@@ -72,7 +72,7 @@ impl Repository {
     }
 
     /// The main branch's head: `origin/<branch>` where it exists, else `<branch>`.
-    pub fn main_head(&self, branch: &str) -> Result<Option<MainHead>> {
+    pub(crate) fn main_head(&self, branch: &str) -> Result<Option<MainHead>> {
         for (name, full) in [
             (
                 format!("origin/{branch}"),
@@ -88,7 +88,7 @@ impl Repository {
     }
 
     /// Whether `ancestor` is `descendant` or one of its ancestors.
-    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool> {
+    pub(crate) fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool> {
         let sh = shell(&self.root)?;
         let output = cmd!(sh, "git merge-base --is-ancestor {ancestor} {descendant}")
             .quiet()

@@ -25,5 +25,5 @@ pub use config_file::{ConfigFileError, LockedConfig};
 pub use git::{MainHead, Repository, short_commit};
 pub use preflight::{PreflightProblem, ReleaseFacts, TagFacts};
 pub use version::{
-    ACCEPTED_FORM, VersionError, check_declared, check_tag, parse_declared, parse_version, tag_name,
+    VersionError, check_declared, check_tag, parse_declared, parse_version, tag_name,
 };
