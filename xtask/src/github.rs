@@ -1,8 +1,5 @@
 //! `cargo xtask github`: the repository's settings on GitHub.
 
-mod access;
-mod plan;
-mod reviewers;
 mod setup;
 
 use std::process::ExitCode;

@@ -45,7 +45,6 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
 pub use comments::{ACTIONS_BOT, IssueComment};
-pub use environments::MAX_REVIEWERS;
 pub use state::{
     Access, Account, Actors, Asset, AssetState, BranchPolicy, DeploymentBranchPolicy, Environment,
     Fault, Protection, PullRequestReviews, Recorded, Release, Repository, Reviewer, State,

@@ -610,17 +610,17 @@ impl State {
     }
 
     /// The account `login`, if it exists.
-    pub fn account(&self, login: &str) -> Option<&Account> {
+    pub(crate) fn account(&self, login: &str) -> Option<&Account> {
         self.accounts.get(&login.to_lowercase())
     }
 
     /// The account with `id`.
-    pub fn account_by_id(&self, id: u64) -> Option<&Account> {
+    pub(crate) fn account_by_id(&self, id: u64) -> Option<&Account> {
         self.accounts.values().find(|account| account.id == id)
     }
 
     /// The team with `id`.
-    pub fn team_by_id(&self, id: u64) -> Option<&Team> {
+    pub(crate) fn team_by_id(&self, id: u64) -> Option<&Team> {
         self.teams.values().find(|team| team.id == id)
     }
 

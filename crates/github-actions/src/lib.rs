@@ -22,11 +22,11 @@ use camino::{Utf8Path, Utf8PathBuf};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Actions {
     /// `$GITHUB_STEP_SUMMARY`: Markdown appended here shows on the run's page.
-    pub step_summary: Option<Utf8PathBuf>,
+    step_summary: Option<Utf8PathBuf>,
     /// `$GITHUB_OUTPUT`: `name=value` lines appended here become step outputs.
-    pub output: Option<Utf8PathBuf>,
+    output: Option<Utf8PathBuf>,
     /// `$GITHUB_WORKSPACE`: annotation paths are made relative to it.
-    pub workspace: Option<Utf8PathBuf>,
+    workspace: Option<Utf8PathBuf>,
 }
 
 impl Actions {
@@ -85,7 +85,7 @@ fn append(path: &Utf8Path, text: &str) -> Result<()> {
 
 /// One `$GITHUB_OUTPUT` entry; multi-line values use the heredoc form with a delimiter
 /// that does not occur in the value.
-pub fn output_entry(name: &str, value: &str) -> String {
+fn output_entry(name: &str, value: &str) -> String {
     if !value.contains('\n') && !value.contains('\r') {
         return format!("{name}={value}\n");
     }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use github_actions::escape_text;
 use octocrab::Octocrab;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use crate::SetupError;
@@ -53,8 +54,8 @@ pub struct Config {
 impl Config {
     /// The token from `GITHUB_TOKEN` or `GH_TOKEN`, the API base from `GITHUB_API_URL`
     /// (as GitHub Actions sets it; GitHub Enterprise has its own), else
-    /// [`DEFAULT_API_URL`]; the timeout from `XTASK_GITHUB_TIMEOUT_MS`, else
-    /// [`DEFAULT_TIMEOUT`]; the retry budget as [`RetryPolicy::from_lookup`] reads it.
+    /// [`DEFAULT_API_URL`]; the timeout from `XTASK_GITHUB_TIMEOUT_MS`, else 30 seconds;
+    /// the retry budget as [`RetryPolicy::from_lookup`] reads it.
     pub fn from_env() -> Result<Self, SetupError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -154,7 +155,7 @@ pub enum Method {
 
 impl Method {
     /// Whether the call changes anything.
-    pub fn is_write(self) -> bool {
+    pub(crate) fn is_write(self) -> bool {
         self != Method::Get
     }
 }
@@ -180,8 +181,8 @@ pub struct Response {
     pub body: Value,
 }
 
-/// A call that failed. Every message has been through [`Token::redact`], and text of
-/// GitHub's in it through [`escape_text`]: one line, whatever GitHub sent.
+/// A call that failed. Every message has the token replaced by `***`, and text of
+/// GitHub's in it escaped ([`escape_text`]): one line, whatever GitHub sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// GitHub answered with a 4xx or 5xx status.
@@ -227,9 +228,8 @@ pub enum ApiError {
         /// Where it pointed, and that it was not followed.
         message: String,
     },
-    /// GitHub answered, but the answer cannot be used: larger than [`MAX_ANSWER_BYTES`],
-    /// not JSON, not of the shape the call returns, or a listing longer than
-    /// [`MAX_LISTED`]. Never retried: the same call gets the same answer.
+    /// GitHub answered, but the answer cannot be used: larger than 32 MiB, not JSON, not
+    /// of the shape the call returns, or a listing longer than 1,000 items. Never retried: the same call gets the same answer.
     #[error("{method} {path} answered {status}, which cannot be used: {message}")]
     Unreadable {
         /// The method of the call.
@@ -265,7 +265,7 @@ impl ApiError {
     }
 
     /// The same error with `why` added to its message.
-    pub fn explained(self, why: &str) -> Self {
+    pub(crate) fn explained(self, why: &str) -> Self {
         match self {
             ApiError::Status {
                 method,
@@ -472,11 +472,6 @@ impl GitHub {
         }
     }
 
-    /// The retry policy the client follows.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        self.retry
-    }
-
     /// Waits before attempt `attempt + 1` when the policy repeats `error`, saying so;
     /// otherwise returns the error to give up with (its message extended with why, when
     /// the budget ran out or a rate limit is too far away).
@@ -575,10 +570,10 @@ impl GitHub {
     }
 
     /// Every item of the paged listing at `path` (which may hold a query; `per_page` and
-    /// `page` are added): [`PER_PAGE`] at a time until a page holds fewer. Each page is
-    /// an array, or, with `field`, an object holding the array there (such as
-    /// `branch_policies`). A page of another shape, or a listing that goes on past
-    /// [`MAX_LISTED`] items, is [`ApiError::Unreadable`].
+    /// `page` are added): 100 at a time until a page holds fewer. Each page is an array,
+    /// or, with `field`, an object holding the array there (such as `branch_policies`). A
+    /// page of another shape, or a listing that goes on past 1,000 items, is
+    /// [`ApiError::Unreadable`].
     pub fn list(&self, path: &str, field: Option<&str>) -> Result<Vec<Value>, ApiError> {
         let separator = if path.contains('?') { '&' } else { '?' };
         let mut items = Vec::new();
@@ -748,7 +743,7 @@ impl GitHub {
 
     /// Text from GitHub as a message shows it: redacted, then with its control
     /// characters escaped, so that it stays within its line ([`escape_text`]).
-    pub fn shown(&self, text: &str) -> String {
+    pub(crate) fn shown(&self, text: &str) -> String {
         escape_text(&self.token.redact(text)).into_owned()
     }
 
@@ -890,18 +885,18 @@ pub fn json_kind(value: &Value) -> &'static str {
     }
 }
 
+/// The bytes a name keeps in a path segment or a query value: letters, digits, `-`, `.`,
+/// `_` and `~` (URI's unreserved characters). Every other byte is percent-encoded.
+pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// `text` as one path segment: everything but letters, digits, `-`, `.`, `_` and `~`
 /// percent-encoded, so that a branch or environment name with `/` stays one segment.
 pub fn path_segment(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    utf8_percent_encode(text, UNRESERVED).to_string()
 }
 
 #[cfg(test)]

@@ -25,12 +25,11 @@ mod upload;
 
 pub use answer::{Fields, quoted};
 pub use client::{
-    ApiError, Config, DEFAULT_API_URL, DEFAULT_TIMEOUT, GitHub, MAX_ANSWER_BYTES, MAX_LISTED,
-    Method, PER_PAGE, Response, api_url, json_kind, path_segment, web_url,
+    ApiError, Config, DEFAULT_API_URL, GitHub, Method, Response, api_url, path_segment, web_url,
 };
 pub use repo::{RepoError, RepoName, RepoSource, origin_url, resolve_repo, valid_owner};
-pub use retry::{Decision, RetryPolicy, rate_limit_wait};
-pub use token::{MASK, Token};
+pub use retry::RetryPolicy;
+pub use token::Token;
 pub use upload::{Progress, upload_target};
 
 /// Why a client could not be made.

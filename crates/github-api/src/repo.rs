@@ -89,7 +89,7 @@ impl RepoName {
     /// The repository a git remote URL points at: `https://host/o/r`, `git@host:o/r`,
     /// `ssh://git@host[:port]/o/r`, `git://host/o/r`, each with or without `.git` and a
     /// trailing slash. Any host is accepted (GitHub Enterprise has its own).
-    pub fn from_remote_url(url: &str) -> Option<Self> {
+    pub(crate) fn from_remote_url(url: &str) -> Option<Self> {
         let url = url.trim();
         let path = if let Some((scheme, rest)) = url.split_once("://") {
             if !matches!(scheme, "https" | "http" | "ssh" | "git" | "git+ssh") {

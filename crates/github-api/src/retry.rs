@@ -60,7 +60,7 @@ impl RetryPolicy {
     }
 
     /// The decision after attempt number `attempt` (1-based) failed with `error`.
-    pub fn decide(&self, attempt: u32, error: &ApiError) -> Decision {
+    pub(crate) fn decide(&self, attempt: u32, error: &ApiError) -> Decision {
         let wait = match error {
             ApiError::Transport { .. } => self.backoff(attempt),
             ApiError::Refused { .. } | ApiError::Redirect { .. } | ApiError::Unreadable { .. } => {

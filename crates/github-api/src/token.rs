@@ -12,8 +12,8 @@ pub const TOKEN_VARIABLES: [&str; 2] = ["GITHUB_TOKEN", "GH_TOKEN"];
 /// What every printed form of a [`Token`] shows instead of it.
 pub const MASK: &str = "***";
 
-/// A GitHub token. `Debug` and `Display` print [`MASK`]; the text itself only leaves
-/// through [`Token::expose`], to build the `Authorization` header.
+/// A GitHub token. `Debug` and `Display` print `***`; the text itself is read only inside
+/// this crate, to build the `Authorization` header.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 
@@ -50,18 +50,18 @@ impl Token {
     }
 
     /// The token's text: for the `Authorization` header only.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 
-    /// `text` with every occurrence of the token replaced by [`MASK`].
-    pub fn redact(&self, text: &str) -> String {
+    /// `text` with every occurrence of the token replaced by `***`.
+    pub(crate) fn redact(&self, text: &str) -> String {
         redact(text, &self.0)
     }
 
-    /// `value` with the token replaced by [`MASK`] in every string and key of it, at any
+    /// `value` with the token replaced by `***` in every string and key of it, at any
     /// depth: an answer of GitHub's that echoes the token cannot carry it further.
-    pub fn redact_value(&self, value: Value) -> Value {
+    pub(crate) fn redact_value(&self, value: Value) -> Value {
         match value {
             Value::String(text) if text.contains(&self.0) => Value::String(self.redact(&text)),
             Value::Array(items) => Value::Array(

@@ -13,9 +13,10 @@ use bytes::Bytes;
 use camino::Utf8Path;
 use http_body::{Frame, SizeHint};
 use octocrab::OctoBody;
+use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
-use crate::client::{ApiError, GitHub, Method, flatten, is_loopback, rate_limit_of};
+use crate::client::{ApiError, GitHub, Method, UNRESERVED, flatten, is_loopback, rate_limit_of};
 
 /// Called with the bytes of the file sent so far, after each chunk.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
@@ -38,15 +39,7 @@ pub fn upload_target(upload_url: &str, name: &str, label: Option<&str>) -> Strin
 }
 
 fn query_value(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    utf8_percent_encode(text, UNRESERVED).to_string()
 }
 
 /// Whether the token may go with an upload to `url`, for the API at `api_url`: over

@@ -21,7 +21,7 @@ use deno_runner::{NpmDistribution, npm_distribution};
 use xshell::{Shell, cmd};
 
 /// The npm distribution whose deno stands in for `triple`'s base runtime.
-pub fn distribution(triple: &str) -> Option<NpmDistribution> {
+fn distribution(triple: &str) -> Option<NpmDistribution> {
     let arch = triple.split('-').next()?;
     let os = if triple.contains("-linux-gnu") {
         "linux"

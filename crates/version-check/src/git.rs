@@ -47,7 +47,7 @@ impl Repository {
     }
 
     /// `git status --porcelain` lines: changed, staged and untracked (not ignored) paths.
-    pub fn changed_paths(&self) -> Result<Vec<String>> {
+    pub(crate) fn changed_paths(&self) -> Result<Vec<String>> {
         let sh = shell(&self.root)?;
         let text = cmd!(sh, "git status --porcelain=v1 --untracked-files=normal")
             .quiet()
@@ -72,7 +72,7 @@ impl Repository {
     }
 
     /// The main branch's head: `origin/<branch>` where it exists, else `<branch>`.
-    pub fn main_head(&self, branch: &str) -> Result<Option<MainHead>> {
+    pub(crate) fn main_head(&self, branch: &str) -> Result<Option<MainHead>> {
         for (name, full) in [
             (
                 format!("origin/{branch}"),
@@ -88,7 +88,7 @@ impl Repository {
     }
 
     /// Whether `ancestor` is `descendant` or one of its ancestors.
-    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool> {
+    pub(crate) fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool> {
         let sh = shell(&self.root)?;
         let output = cmd!(sh, "git merge-base --is-ancestor {ancestor} {descendant}")
             .quiet()
@@ -112,8 +112,35 @@ impl Repository {
     }
 }
 
+/// A commit named in a message: its first 12 characters, all of it when shorter. A
+/// commit that came from elsewhere (GitHub's answers) may be any text: it is cut between
+/// characters, never inside one.
+pub fn short_commit(commit: &str) -> &str {
+    commit
+        .char_indices()
+        .nth(12)
+        .map_or(commit, |(end, _)| &commit[..end])
+}
+
 fn shell(dir: &Utf8Path) -> Result<Shell> {
     let sh = Shell::new()?;
     sh.change_dir(dir);
     Ok(sh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commits_are_shortened_to_12_characters() {
+        assert_eq!(
+            short_commit("0123456789abcdef0123456789abcdef01234567"),
+            "0123456789ab"
+        );
+        assert_eq!(short_commit("0123456789ab"), "0123456789ab");
+        assert_eq!(short_commit("abc"), "abc");
+        assert_eq!(short_commit(""), "");
+        assert_eq!(short_commit("ééééééééééééé"), "éééééééééééé");
+    }
 }

@@ -10,7 +10,7 @@
 //!   only when it still holds what was read; bumps of one file take turns.
 //! - [`Repository`] / [`ReleaseFacts`]: what git says about the ref to release (clean
 //!   tree, on the main branch, tag not elsewhere), gathered by running git and judged
-//!   without it.
+//!   without it; [`short_commit`] names a commit in a message.
 
 #![warn(missing_docs)]
 
@@ -22,8 +22,8 @@ mod version;
 
 pub use bump::{Bump, BumpError, read_version, set_version};
 pub use config_file::{ConfigFileError, LockedConfig};
-pub use git::{MainHead, Repository};
+pub use git::{MainHead, Repository, short_commit};
 pub use preflight::{PreflightProblem, ReleaseFacts, TagFacts};
 pub use version::{
-    ACCEPTED_FORM, VersionError, check_declared, check_tag, parse_declared, parse_version, tag_name,
+    VersionError, check_declared, check_tag, parse_declared, parse_version, tag_name,
 };

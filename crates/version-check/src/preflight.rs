@@ -4,7 +4,7 @@ use std::fmt;
 
 use anyhow::Result;
 
-use crate::git::{MainHead, Repository};
+use crate::git::{MainHead, Repository, short_commit};
 
 /// What git says about a release of `reference`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,9 +208,9 @@ impl fmt::Display for PreflightProblem {
                 "{reference} ({}) is not on {} ({}): only commits merged into the main branch \
                  are released; merge it first, or fetch the full history if this is a shallow \
                  clone",
-                short(commit),
+                short_commit(commit),
                 main.name,
-                short(&main.commit)
+                short_commit(&main.commit)
             ),
             PreflightProblem::HeadNotAtRef {
                 reference,
@@ -220,8 +220,8 @@ impl fmt::Display for PreflightProblem {
                 f,
                 "the checkout is at {}, not at {reference} ({}): check out {reference} so that \
                  what is built is what is released",
-                head.as_deref().map(short).unwrap_or("no commit"),
-                short(ref_commit)
+                head.as_deref().map(short_commit).unwrap_or("no commit"),
+                short_commit(ref_commit)
             ),
             PreflightProblem::TagElsewhere {
                 tag,
@@ -232,15 +232,11 @@ impl fmt::Display for PreflightProblem {
                 f,
                 "the tag {tag} already exists at {}, not at {reference} ({}): a released \
                  version never moves; bump to a new version",
-                short(tag_commit),
-                short(ref_commit)
+                short_commit(tag_commit),
+                short_commit(ref_commit)
             ),
         }
     }
-}
-
-fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
 }
 
 #[cfg(test)]

@@ -5,20 +5,20 @@
 //!   comment on the same line (`actions/checkout@11bd…c683 # v4.2.2`); local actions and
 //!   workflows (`./…`) and digest-pinned images (`docker://…@sha256:…`) are fine too.
 //! - **thin run steps**: every `run:` is one line, either a `cargo xtask …` call or a
-//!   set-up line from [`SETUP_COMMANDS`]; the logic lives in xtask, where it is tested.
+//!   set-up line from `SETUP_COMMANDS`; the logic lives in xtask, where it is tested.
 //! - **no expressions in run**: no `${{ … }}` inside `run:` (a value that may come from a
 //!   user reaches the shell through `env:` instead).
 //! - **one command per run**: no command substitution (`$(`, backticks), no `$IFS`, no
 //!   `;` `|` `&` `<` `>` `(` `)` outside quotes, no escapes (backslash; caret under cmd),
 //!   no unclosed or typographic quotes, no control characters.
 //! - **standard shells**: every `shell:` (a step's, a job's or the workflow's
-//!   `defaults.run.shell`) is one of [`SHELLS`].
-//! - **bounded files**: a workflow file over [`MAX_WORKFLOW_BYTES`] is refused unread.
+//!   `defaults.run.shell`) is one of `SHELLS`.
+//! - **bounded files**: a workflow file over `MAX_WORKFLOW_BYTES` is refused unread.
 //! - **no persisted credentials**: `actions/checkout` runs with `persist-credentials: false`.
 //! - **concurrency**: the workflow sets `concurrency` (at the top, or on every job); a
 //!   reusable workflow (only `workflow_call`) runs in its caller's group instead.
 //! - **least permissions**: the workflow's `permissions` grant reads only; a job's write
-//!   scopes must be needed by one of its steps (see [`WRITE_SCOPES`]).
+//!   scopes must be needed by one of its steps (see `WRITE_SCOPES`).
 
 #![warn(missing_docs)]
 
@@ -29,7 +29,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use saphyr::{LoadableYamlNode, MarkedYamlOwned as Node, ScalarOwned, YamlDataOwned};
 
 /// Set-up lines a `run:` step may hold besides `cargo xtask …`.
-pub const SETUP_COMMANDS: [&str; 5] = [
+const SETUP_COMMANDS: [&str; 5] = [
     "cargo fmt ",
     "cargo clippy ",
     "cargo test ",
@@ -39,12 +39,12 @@ pub const SETUP_COMMANDS: [&str; 5] = [
 
 /// The values `shell:` may take: GitHub's own shells. A custom one (`bash -e {0}`,
 /// `sh -c '...' {0}`) is a command line of its own around every step.
-pub const SHELLS: [&str; 6] = ["bash", "sh", "pwsh", "python", "cmd", "powershell"];
+const SHELLS: [&str; 6] = ["bash", "sh", "pwsh", "python", "cmd", "powershell"];
 
 /// The write scopes a job may hold, and the steps that need each: an action (by
 /// `owner/repo`) or a `cargo xtask` task line prefix (`release ` is the whole release,
-/// `cargo xtask release <VERSION>`; see [`READ_ONLY_TASKS`]).
-pub const WRITE_SCOPES: [(&str, &[&str]); 4] = [
+/// `cargo xtask release <VERSION>`; see `READ_ONLY_TASKS`).
+const WRITE_SCOPES: [(&str, &[&str]); 4] = [
     (
         "contents",
         &["cargo xtask release publish", "cargo xtask release "],
@@ -54,14 +54,14 @@ pub const WRITE_SCOPES: [(&str, &[&str]); 4] = [
     ("pull-requests", &["cargo xtask coverage --comment"]),
 ];
 
-/// Task lines that a prefix of [`WRITE_SCOPES`] covers but that write nothing: they never
+/// Task lines that a prefix of `WRITE_SCOPES` covers but that write nothing: they never
 /// justify a write scope.
-pub const READ_ONLY_TASKS: [&str; 2] = ["cargo xtask release plan", "cargo xtask release build"];
+const READ_ONLY_TASKS: [&str; 2] = ["cargo xtask release plan", "cargo xtask release build"];
 
 /// The largest workflow file read. GitHub's workflows are a few kilobytes; parsing
 /// YAML takes about forty times its size in memory, so a file of 50 MB would take
 /// gigabytes before any rule could say it is wrong.
-pub const MAX_WORKFLOW_BYTES: u64 = 2 << 20;
+const MAX_WORKFLOW_BYTES: u64 = 2 << 20;
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +104,7 @@ pub enum WorkflowError {
         /// The reason.
         reason: std::io::Error,
     },
-    /// Larger than [`MAX_WORKFLOW_BYTES`]: refused before it is read or parsed.
+    /// Larger than `MAX_WORKFLOW_BYTES`: refused before it is read or parsed.
     #[error(
         "{path} is {size} bytes: workflow files over {MAX_WORKFLOW_BYTES} bytes ({} MiB) are \
          refused before parsing; split it into smaller workflows",
@@ -147,7 +147,7 @@ pub struct Workflow {
 }
 
 impl Workflow {
-    /// Reads and parses the workflow at `path`; a file over [`MAX_WORKFLOW_BYTES`] is
+    /// Reads and parses the workflow at `path`; a file over `MAX_WORKFLOW_BYTES` is
     /// refused before it is read.
     pub fn read(path: &Utf8Path) -> Result<Self, WorkflowError> {
         let io = |reason| WorkflowError::Io {
@@ -174,7 +174,7 @@ impl Workflow {
         Self::parse(path, source)
     }
 
-    /// Parses `source`; `path` names it in findings. Over [`MAX_WORKFLOW_BYTES`] it is
+    /// Parses `source`; `path` names it in findings. Over `MAX_WORKFLOW_BYTES` it is
     /// refused unparsed.
     pub fn parse(path: &Utf8Path, source: String) -> Result<Self, WorkflowError> {
         if source.len() as u64 > MAX_WORKFLOW_BYTES {
@@ -469,7 +469,7 @@ impl Workflow {
         }
     }
 
-    /// A `shell:` (`key` names where it is) must be one of [`SHELLS`].
+    /// A `shell:` (`key` names where it is) must be one of `SHELLS`.
     fn check_shell(
         &self,
         shell: &Node,

@@ -4,10 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use github_api::{ApiError, Fields, GitHub, Method, path_segment, valid_owner};
 
-use super::plan::{Reviewer, ReviewerKind};
+use crate::plan::{Current, Reviewer, ReviewerKind, current_reviewers};
 
 /// A reviewer as named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,11 +56,57 @@ impl FromStr for ReviewerName {
 }
 
 /// The most required reviewers an environment takes.
-pub const MAX_REVIEWERS: usize = 6;
+const MAX_REVIEWERS: usize = 6;
+
+/// The names given, each once (GitHub's names are not case-sensitive), refused when they
+/// are more than an environment takes.
+pub fn distinct_reviewers(names: &[ReviewerName]) -> Result<Vec<ReviewerName>> {
+    let mut distinct: Vec<ReviewerName> = Vec::new();
+    for name in names {
+        let key = name.to_string().to_lowercase();
+        if !distinct
+            .iter()
+            .any(|seen| seen.to_string().to_lowercase() == key)
+        {
+            distinct.push(name.clone());
+        }
+    }
+    if distinct.len() > MAX_REVIEWERS {
+        bail!(
+            "{} reviewers given: an environment takes at most {MAX_REVIEWERS}",
+            distinct.len()
+        );
+    }
+    Ok(distinct)
+}
+
+/// The required reviewers of the environment: the names given, looked up; without names,
+/// the environment's current ones, refused when it has none.
+pub fn choose_reviewers(
+    github: &GitHub,
+    names: &[ReviewerName],
+    current: &Current,
+    environment: &str,
+) -> Result<Vec<Reviewer>> {
+    if !names.is_empty() {
+        return resolve(github, names);
+    }
+    let kept = match &current.environment {
+        Some(environment) => current_reviewers(environment).map_err(anyhow::Error::msg)?,
+        None => Vec::new(),
+    };
+    if kept.is_empty() {
+        bail!(
+            "the environment {environment} has no required reviewers: name them with \
+             --reviewer LOGIN or --reviewer ORG/TEAM (repeatable)"
+        );
+    }
+    Ok(kept)
+}
 
 /// Each name looked up (`GET /users/{login}`, `GET /orgs/{org}/teams/{slug}`). Every name
 /// that is not a user or team is reported at once, before anything is changed.
-pub fn resolve(github: &GitHub, names: &[ReviewerName]) -> Result<Vec<Reviewer>> {
+fn resolve(github: &GitHub, names: &[ReviewerName]) -> Result<Vec<Reviewer>> {
     let mut reviewers = Vec::new();
     let mut unknown = Vec::new();
     for name in names {
@@ -122,7 +168,7 @@ pub fn resolve(github: &GitHub, names: &[ReviewerName]) -> Result<Vec<Reviewer>>
         for problem in &unknown {
             message.push_str(&format!("\n  - {problem}"));
         }
-        anyhow::bail!(message);
+        bail!(message);
     }
     Ok(reviewers)
 }

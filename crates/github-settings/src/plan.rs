@@ -9,7 +9,7 @@ use github_api::{Fields, Method, RepoName, path_segment, quoted};
 use serde_json::{Value, json};
 
 /// The tags releases are deployed from.
-pub const RELEASE_TAGS: &str = "v*";
+const RELEASE_TAGS: &str = "v*";
 
 /// Users and teams are the two kinds of required reviewers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,7 +22,7 @@ pub enum ReviewerKind {
 
 impl ReviewerKind {
     /// The `type` GitHub's API gives it.
-    pub fn api_name(self) -> &'static str {
+    pub(crate) fn api_name(self) -> &'static str {
         match self {
             ReviewerKind::User => "User",
             ReviewerKind::Team => "Team",
@@ -52,7 +52,7 @@ pub enum RefKind {
 
 impl RefKind {
     /// The `type` GitHub's API gives it.
-    pub fn api_name(self) -> &'static str {
+    pub(crate) fn api_name(self) -> &'static str {
         match self {
             RefKind::Branch => "branch",
             RefKind::Tag => "tag",
@@ -161,7 +161,7 @@ pub fn plan(repo: &RepoName, desired: &Desired, current: &Current) -> Vec<Call> 
 }
 
 /// The API path of the branch's protection.
-pub fn protection_path(repo: &RepoName, branch: &str) -> String {
+pub(crate) fn protection_path(repo: &RepoName, branch: &str) -> String {
     format!(
         "{}/branches/{}/protection",
         repo.api_path(),
@@ -170,7 +170,7 @@ pub fn protection_path(repo: &RepoName, branch: &str) -> String {
 }
 
 /// The API path of the environment.
-pub fn environment_path(repo: &RepoName, environment: &str) -> String {
+pub(crate) fn environment_path(repo: &RepoName, environment: &str) -> String {
     format!(
         "{}/environments/{}",
         repo.api_path(),
@@ -179,7 +179,7 @@ pub fn environment_path(repo: &RepoName, environment: &str) -> String {
 }
 
 /// The API path of the environment's deployment branch and tag policies.
-pub fn policies_path(repo: &RepoName, environment: &str) -> String {
+pub(crate) fn policies_path(repo: &RepoName, environment: &str) -> String {
     format!(
         "{}/deployment-branch-policies",
         environment_path(repo, environment)
@@ -360,7 +360,8 @@ fn environment_call(repo: &RepoName, desired: &Desired, current: Option<&Value>)
         .iter()
         .map(|reviewer| (reviewer.kind, reviewer.id))
         .collect();
-    // setup reads no environment whose reviewers cannot be read: none are passed over.
+    // read_current reads no environment whose reviewers cannot be read: none are passed
+    // over.
     let have: BTreeSet<(ReviewerKind, u64)> = current
         .and_then(|environment| current_reviewers(environment).ok())
         .unwrap_or_default()
@@ -474,7 +475,7 @@ fn rules(environment: &Value) -> Vec<Value> {
 /// The environment's required reviewers, as GitHub lists them; why not, quoting what
 /// came, when one of them cannot be read (a reviewer passed over would be dropped by the
 /// next `PUT`).
-pub fn current_reviewers(environment: &Value) -> Result<Vec<Reviewer>, String> {
+pub(crate) fn current_reviewers(environment: &Value) -> Result<Vec<Reviewer>, String> {
     let entries = rules(environment)
         .iter()
         .filter(|rule| rule["type"] == "required_reviewers")
@@ -508,13 +509,13 @@ pub fn current_reviewers(environment: &Value) -> Result<Vec<Reviewer>, String> {
 }
 
 /// Whether the environment lets only its custom branch and tag policies deploy.
-pub fn takes_custom_policies(environment: &Value) -> bool {
+pub(crate) fn takes_custom_policies(environment: &Value) -> bool {
     environment["deployment_branch_policy"]["custom_branch_policies"] == true
 }
 
 /// The policies GitHub lists under `branch_policies` (`GET .../deployment-branch-policies`);
 /// why not, quoting what came, when one of them cannot be read.
-pub fn parse_policies(listed: &[Value]) -> Result<Vec<Policy>, String> {
+pub(crate) fn parse_policies(listed: &[Value]) -> Result<Vec<Policy>, String> {
     let mut policies = Vec::new();
     for (n, policy) in listed.iter().enumerate() {
         let name = format!("policy {} of the listing", n + 1);

@@ -5,7 +5,7 @@ use github_api::{ApiError, RepoName};
 /// Whether GitHub refused `error`'s call for want of admin rights: a 403 that is not a
 /// rate limit or a plan limit, or, on branch protection, the plain 404 GitHub gives
 /// those who may not see it ("Branch not protected" and "Branch not found" are answers).
-pub fn lacks_admin(error: &ApiError, protection: bool) -> bool {
+pub(crate) fn lacks_admin(error: &ApiError, protection: bool) -> bool {
     let message = error.message();
     match error.status() {
         Some(403) => {
@@ -19,7 +19,11 @@ pub fn lacks_admin(error: &ApiError, protection: bool) -> bool {
 
 /// The message for a refusal for want of admin rights. `user_is_admin` is what the
 /// repository's `permissions.admin` said of the token's user, when it said.
-pub fn admin_error(repo: &RepoName, error: &ApiError, user_is_admin: Option<bool>) -> String {
+pub(crate) fn admin_error(
+    repo: &RepoName,
+    error: &ApiError,
+    user_is_admin: Option<bool>,
+) -> String {
     let user = match user_is_admin {
         Some(false) => format!(" GitHub reports that the token's user is not an admin of {repo}."),
         _ => String::new(),
