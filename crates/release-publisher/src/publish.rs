@@ -10,6 +10,7 @@ use github_api::{
     ApiError, Fields, GitHub, Method, Progress, RepoName, Response, path_segment, upload_target,
 };
 use serde_json::{Value, json};
+use version_check::short_commit;
 
 use crate::assets::{LocalAsset, RemoteAsset, Removal, plan_assets, verify_assets};
 
@@ -200,8 +201,8 @@ pub fn remote_preflight(github: &GitHub, spec: &ReleaseSpec) -> Result<Start, Pu
                 "the tag {} on GitHub points at {}, not at {}, the commit to release: \
                  release that commit, or delete the tag if it was pushed by mistake",
                 spec.tag,
-                short(&commit),
-                short(&spec.commit)
+                short_commit(&commit),
+                short_commit(&spec.commit)
             )));
         }
         Some(_) => true,
@@ -246,11 +247,15 @@ pub fn publish(
         report.line(&format!(
             "tag {} is at {} already",
             spec.tag,
-            short(&spec.commit)
+            short_commit(&spec.commit)
         ));
     } else {
         create_tag(github, spec).map_err(|error| failed(error, None))?;
-        report.line(&format!("tagged {} at {}", spec.tag, short(&spec.commit)));
+        report.line(&format!(
+            "tagged {} at {}",
+            spec.tag,
+            short_commit(&spec.commit)
+        ));
     }
     let draft = match start.draft {
         Some(draft) => {
@@ -541,8 +546,4 @@ fn describe(error: &ApiError, repo: &RepoName) -> String {
     } else {
         error.to_string()
     }
-}
-
-fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
 }

@@ -14,7 +14,9 @@ use release_publisher::{
     audit_files, build, matrix, release_files, write_sha256sums,
 };
 use semver::Version;
-use version_check::{ReleaseFacts, Repository, VersionError, check_declared, tag_name};
+use version_check::{
+    ReleaseFacts, Repository, VersionError, check_declared, short_commit, tag_name,
+};
 
 use crate::failure::{check_failed, problems};
 use crate::output::Stream;
@@ -73,7 +75,7 @@ pub fn preflight(
     let main = facts.main.expect("no problems means a main branch");
     eprintln!(
         "preflight: {reference} is {} on {}, the tree is clean, {tag} is {}",
-        short(&commit),
+        short_commit(&commit),
         main.name,
         if facts.tag.and_then(|t| t.commit).is_some() {
             "already at it"
@@ -488,10 +490,6 @@ pub fn print_matrix(
         actions.set_output("matrix", &matrix.to_string())?;
     }
     Ok(())
-}
-
-fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
 }
 
 #[cfg(test)]
