@@ -362,7 +362,7 @@ fn release(args: &Args) -> Result<ExitCode> {
     };
     let spec = steps::release_spec(&app, &policy, &git_root, repo, &version, &commit, release)?;
     let Some(github) = github else {
-        publish::print_calls(&spec, "the GitHub API");
+        publish::dry_run(&spec)?;
         return Ok(ExitCode::SUCCESS);
     };
     let resume = publish::resume_command(
@@ -402,7 +402,7 @@ fn publish_dir(args: &PublishArgs) -> Result<ExitCode> {
     };
     let spec = steps::release_spec(&app, &policy, &git_root, repo, &version, &commit, release)?;
     if args.dry_run {
-        publish::print_calls(&spec, "the GitHub API");
+        publish::dry_run(&spec)?;
         return Ok(ExitCode::SUCCESS);
     }
     let github = unpublished::client()?;

@@ -921,11 +921,15 @@ fn a_read_only_token_is_told_the_permission_it_needs() {
 }
 
 #[test]
-fn a_dry_run_makes_no_call() {
+fn a_dry_run_reads_and_changes_nothing() {
     let fixture = fixture();
     let run = fixture.publish(&["--dry-run"]);
     assert_eq!(run.code, 0, "{}", run.all());
-    assert_contains(&run.stdout, "dry run: no call is made.");
+    assert_contains(&run.stdout, "dry run: nothing is changed.");
+    assert_contains(
+        &run.stdout,
+        "GitHub has no tag and no draft; so publishing would call:",
+    );
     assert_contains(&run.stdout, "POST /repos/acme/kato/git/tags");
     assert_contains(
         &run.stdout,
@@ -946,7 +950,125 @@ fn a_dry_run_makes_no_call() {
         "the release, titled \"kato v0.1.0\", would say:\n  | - The first release.\n  |\n  | \
          ### Permissions\n",
     );
-    assert!(fixture.server.requests().is_empty());
+    assert_eq!(fixture.writes(), 0);
+}
+
+/// The calls of a dry run, as (method, path), `<id>` and `<upload_url>` put in by what
+/// the real run made.
+fn planned(dry: &Run) -> Vec<(String, String)> {
+    dry.stdout
+        .lines()
+        .skip_while(|line| !line.ends_with("publishing would call:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  ") && !line.starts_with("  ("))
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            let method = words.next().unwrap().to_owned();
+            (method, words.next().unwrap().to_owned())
+        })
+        .collect()
+}
+
+/// The requests a run made that its dry run plans, as (method, path): every write, and
+/// the listing that verifies the assets (the one after the last upload).
+fn made(requests: &[fake_github::Recorded]) -> Vec<(String, String)> {
+    let reads_first = requests
+        .iter()
+        .position(|request| request.is_write())
+        .unwrap_or(requests.len());
+    requests[reads_first..]
+        .iter()
+        .filter(|request| request.is_write() || request.path.ends_with("/assets"))
+        .map(|request| {
+            let path = match &request.query {
+                Some(query) if request.method == "POST" && request.path.ends_with("/assets") => {
+                    format!("{}?{query}", request.path)
+                }
+                _ => request.path.clone(),
+            };
+            (request.method.clone(), path)
+        })
+        .collect()
+}
+
+/// What a real publication calls is the list its dry run printed: for a fresh release,
+/// and for a draft to resume that holds a stray file and one of the files already.
+#[test]
+fn a_publication_makes_the_calls_its_dry_run_printed() {
+    let fixture = fixture();
+    let dry = fixture.publish(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.all());
+    fixture.server.clear_requests();
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let id = fixture.release().id;
+    let expected: Vec<(String, String)> = planned(&dry)
+        .into_iter()
+        .map(|(method, path)| {
+            let path = path.replace("<id>", &id.to_string()).replace(
+                "<upload_url>",
+                &format!("/repos/acme/kato/releases/{id}/assets"),
+            );
+            (method, path)
+        })
+        .collect();
+    assert_eq!(expected.len(), 13, "{}", dry.stdout);
+    assert_eq!(made(&fixture.server.requests()), expected);
+
+    // A draft left by a run that stopped after two uploads, and a stray file on it.
+    let fixture = fixture_of_a_draft();
+    let dry = fixture.publish(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.all());
+    assert_contains(&dry.stdout, "and the draft ");
+    assert_contains(
+        &dry.stdout,
+        "(kato-linux-x86_64 is uploaded already, same digest: kept)",
+    );
+    assert_contains(
+        &dry.stdout,
+        "kato-freebsd-x86_64 is not one of the files released)",
+    );
+    fixture.server.clear_requests();
+    let run = fixture.publish(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let expected: Vec<(String, String)> = planned(&dry)
+        .into_iter()
+        .map(|(method, path)| {
+            (
+                method,
+                path.replace("http://127.0.0.1", "")
+                    .split_once("/repos")
+                    .map(|(_, rest)| format!("/repos{rest}"))
+                    .unwrap_or(path),
+            )
+        })
+        .collect();
+    assert_eq!(made(&fixture.server.requests()), expected);
+    fixture.assert_published();
+}
+
+/// A fixture whose draft holds two of the files and a stray one: a run stopped by a
+/// spent retry budget on the third upload.
+fn fixture_of_a_draft() -> Fixture {
+    let fixture = fixture();
+    fixture
+        .server
+        .state()
+        .add_fault(Fault::on_upload("kato-darwin-x86_64").status(500).times(5));
+    let first = fixture
+        .command(&[])
+        .env("XTASK_GITHUB_RETRY_ATTEMPTS", "2")
+        .run();
+    assert_eq!(checked(first).code, 1);
+    let mut state = fixture.server.state();
+    state.faults.clear();
+    let release = &mut state.repo_mut("acme", "kato").unwrap().releases[0];
+    let mut stray = release.assets[0].clone();
+    stray.id += 1000;
+    stray.name = "kato-freebsd-x86_64".into();
+    release.assets.push(stray);
+    drop(state);
+    fixture
 }
 
 /// A release candidate is published as a pre-release and never made Latest; the release

@@ -118,7 +118,7 @@ fn dry_run_builds_checksums_and_audits_every_target() {
     assert_contains(&run.stdout, "5 artifacts passed the audit");
     assert_contains(
         &run.stdout,
-        "dry run: no call is made. Publishing v0.1.0 to OWNER/NAME through the GitHub API would call",
+        "dry run: nothing is changed. Publishing v0.1.0 to OWNER/NAME reads first:",
     );
     assert_contains(&run.stderr, "preflight: main is ");
     assert_contains(

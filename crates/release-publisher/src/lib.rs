@@ -15,7 +15,9 @@
 //!   and `SHA256SUMS` written beside the artifacts.
 //! - [`install_sh`] / [`install_ps1`]: the installers a release carries, which check the
 //!   binary they download against `SHA256SUMS` before installing it.
-//! - [`publish`]: the GitHub release, resumable: [`remote_preflight`], the annotated
+//! - [`publish`]: the GitHub release, resumable: [`read_remote`] (with
+//!   [`remote_preflight`]), [`plan_publish`] (the calls, which a dry run prints), then
+//!   [`apply`]: the annotated
 //!   tag, a draft, uploads streamed from disk ([`plan_assets`] skips, replaces and
 //!   cleans up), [`verify_assets`], then publication. [`changelog_section`] gives the
 //!   notes.
@@ -50,7 +52,8 @@ pub use policy::{
     AppPolicyError, Grant, Kind, PolicyProblem, ReleasePolicy, WHOLE_GRANTABLE, reaches_everything,
 };
 pub use publish::{
-    Draft, PublishError, Published, ReleaseSpec, Report, Start, planned_calls, publish,
-    published_release, remote_preflight, tag_commit,
+    Call, Draft, PublishError, PublishPlan, Published, ReleaseSpec, Remote, Report, Start, apply,
+    plan_publish, planned_reads, publish, published_release, read_remote, remote_preflight,
+    tag_commit,
 };
 pub use target::{BinaryFormat, DEFAULT_BIN, TARGETS, Target, matrix};

@@ -227,14 +227,160 @@ pub fn remote_preflight(github: &GitHub, spec: &ReleaseSpec) -> Result<Start, Pu
     Ok(Start { draft, tag_exists })
 }
 
-/// Publishes `spec`: the remote preflight, the tag, the draft, the uploads, the
-/// verification, then publication.
+/// What GitHub holds of the release before publishing changes anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Remote {
+    /// Whether the tag exists, at the commit.
+    pub tag_exists: bool,
+    /// The draft an earlier run left, with its assets.
+    pub draft: Option<(Draft, Vec<RemoteAsset>)>,
+}
+
+/// Reads what GitHub holds: the remote preflight, then the assets of the draft it found.
+pub fn read_remote(github: &GitHub, spec: &ReleaseSpec) -> Result<Remote, PublishError> {
+    let start = remote_preflight(github, spec)?;
+    let draft = match start.draft {
+        None => None,
+        Some(draft) => {
+            let assets = list_assets(github, &spec.repo, draft.id)
+                .map_err(|error| PublishError::Refused(describe(&error, &spec.repo)))?;
+            Some((draft, assets))
+        }
+    };
+    Ok(Remote {
+        tag_exists: start.tag_exists,
+        draft,
+    })
+}
+
+/// One call of publishing, in the order made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    /// Creates the annotated tag object.
+    TagObject,
+    /// Makes the tag's ref, pointing at the tag object.
+    TagRef,
+    /// Creates the draft.
+    Draft,
+    /// Deletes an asset of the draft that is not one of the files, and why.
+    Delete(RemoteAsset, Removal),
+    /// Uploads a file.
+    Upload(LocalAsset),
+    /// Lists the draft's assets again, to verify names and digests.
+    Verify,
+    /// Publishes the draft.
+    Publish,
+}
+
+/// What publishing does from what GitHub holds: the calls, and the files already there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishPlan {
+    /// The calls, in order.
+    pub calls: Vec<Call>,
+    /// Files uploaded already, byte for byte: skipped.
+    pub kept: Vec<String>,
+}
+
+/// The calls that make GitHub hold `spec` published, from `remote`: the tag unless it
+/// exists, a draft unless one is resumed, the deletions and uploads that make the draft's
+/// assets the files, the verification, the publication.
+pub fn plan_publish(spec: &ReleaseSpec, remote: &Remote) -> PublishPlan {
+    let mut calls = Vec::new();
+    if !remote.tag_exists {
+        calls.extend([Call::TagObject, Call::TagRef]);
+    }
+    let assets = match &remote.draft {
+        Some((_, assets)) => plan_assets(&spec.assets, assets),
+        None => {
+            calls.push(Call::Draft);
+            plan_assets(&spec.assets, &[])
+        }
+    };
+    calls.extend(
+        assets
+            .delete
+            .into_iter()
+            .map(|(asset, why)| Call::Delete(asset, why)),
+    );
+    calls.extend(assets.upload.into_iter().map(Call::Upload));
+    calls.extend([Call::Verify, Call::Publish]);
+    PublishPlan {
+        calls,
+        kept: assets.keep,
+    }
+}
+
+impl Call {
+    /// The call as a line: method, path (the draft's id, or `<id>` before there is a
+    /// draft) and body, for a dry run.
+    pub fn line(&self, spec: &ReleaseSpec, draft: Option<&Draft>) -> String {
+        let repo = spec.repo.api_path();
+        let id = draft.map_or_else(|| "<id>".to_owned(), |draft| draft.id.to_string());
+        match self {
+            Call::TagObject => format!("POST {repo}/git/tags  {}", tag_body(spec)),
+            Call::TagRef => format!(
+                "POST {repo}/git/refs  {}",
+                json!({ "ref": format!("refs/tags/{}", spec.tag), "sha": "<the tag object>" })
+            ),
+            Call::Draft => {
+                let mut body = draft_body(spec);
+                body["body"] = json!(format!("<the {} bytes of notes below>", spec.notes.len()));
+                format!("POST {repo}/releases  {body}")
+            }
+            Call::Delete(asset, why) => format!(
+                "DELETE {repo}/releases/assets/{}  ({} {})",
+                asset.id,
+                escape_text(&asset.name),
+                removal(asset, *why)
+            ),
+            Call::Upload(file) => {
+                let url = draft.map_or_else(
+                    || "<upload_url>".to_owned(),
+                    |draft| upload_target(&draft.upload_url, "", None).replace("?name=", ""),
+                );
+                format!(
+                    "POST {url}?name={}  ({} bytes, sha256 {})",
+                    file.name, file.size, file.sha256
+                )
+            }
+            Call::Verify => format!("GET {repo}/releases/{id}/assets  (verify names and digests)"),
+            Call::Publish => format!("PATCH {repo}/releases/{id}  {}", spec.publication()),
+        }
+    }
+}
+
+/// The reads every publication makes first, as lines (the draft's assets when there is a
+/// draft), for a dry run.
+pub fn planned_reads(spec: &ReleaseSpec) -> Vec<String> {
+    let repo = spec.repo.api_path();
+    let tag = path_segment(&spec.tag);
+    vec![
+        format!("GET {repo}/releases/tags/{tag}  (refuse if published)"),
+        format!("GET {repo}/git/ref/tags/{tag}  (refuse if at another commit)"),
+        format!("GET {repo}/releases?per_page=100&page=1...  (find a draft to resume)"),
+        format!("GET {repo}/releases/<draft>/assets  (when there is one)"),
+    ]
+}
+
+/// Publishes `spec`: reads what GitHub holds, plans, and applies the plan.
 pub fn publish(
     github: &GitHub,
     spec: &ReleaseSpec,
     report: &dyn Report,
 ) -> Result<Published, PublishError> {
-    let start = remote_preflight(github, spec)?;
+    let remote = read_remote(github, spec)?;
+    let plan = plan_publish(spec, &remote);
+    apply(github, spec, remote, &plan, report)
+}
+
+/// Makes the calls of `plan` (from [`plan_publish`] on `remote`), each with its retries.
+pub fn apply(
+    github: &GitHub,
+    spec: &ReleaseSpec,
+    remote: Remote,
+    plan: &PublishPlan,
+    report: &dyn Report,
+) -> Result<Published, PublishError> {
     // Whether this run changed anything is what the client counts, not what it meant to
     // do: a call whose answer could not be read may have taken effect.
     let writes_before = github.writes_made();
@@ -243,102 +389,131 @@ pub fn publish(
         draft: draft.map(|draft| draft.html_url.clone()),
         changed: github.writes_made() > writes_before,
     };
-    if start.tag_exists {
+    if remote.tag_exists {
         report.line(&format!(
             "tag {} is at {} already",
             spec.tag,
             short_commit(&spec.commit)
         ));
-    } else {
-        create_tag(github, spec).map_err(|error| failed(error, None))?;
-        report.line(&format!(
-            "tagged {} at {}",
-            spec.tag,
-            short_commit(&spec.commit)
-        ));
     }
-    let draft = match start.draft {
-        Some(draft) => {
-            report.line(&format!("resuming the draft {}", draft.html_url));
-            draft
+    let mut draft = remote.draft.map(|(draft, _)| {
+        report.line(&format!("resuming the draft {}", draft.html_url));
+        draft
+    });
+    let mut tag_object = None;
+    let mut uploaded = 0;
+    let mut kept_said = false;
+    for call in &plan.calls {
+        let current = draft.as_ref();
+        if !kept_said && matches!(call, Call::Upload(_) | Call::Verify) {
+            for name in &plan.kept {
+                report.line(&format!(
+                    "{} is uploaded already, same digest: skipped",
+                    escape_text(name)
+                ));
+            }
+            kept_said = true;
         }
-        None => {
-            let draft = create_draft(github, spec).map_err(|error| failed(error, None))?;
-            report.line(&format!("created the draft {}", draft.html_url));
-            draft
+        match call {
+            Call::TagObject => {
+                tag_object = Some(create_tag_object(github, spec).map_err(|e| failed(e, None))?);
+            }
+            Call::TagRef => {
+                let object = tag_object.as_deref().expect("the tag object is made first");
+                create_tag_ref(github, spec, object).map_err(|e| failed(e, None))?;
+                report.line(&format!(
+                    "tagged {} at {}",
+                    spec.tag,
+                    short_commit(&spec.commit)
+                ));
+            }
+            Call::Draft => {
+                let made = create_draft(github, spec).map_err(|e| failed(e, None))?;
+                report.line(&format!("created the draft {}", made.html_url));
+                draft = Some(made);
+            }
+            Call::Delete(asset, why) => {
+                report.line(&format!(
+                    "deleting the asset {}: it {}",
+                    escape_text(&asset.name),
+                    removal(asset, *why)
+                ));
+                delete_asset(github, &spec.repo, asset.id).map_err(|e| failed(e, current))?;
+            }
+            Call::Upload(file) => {
+                let on = current.expect("a draft is made before uploads");
+                upload(github, spec, on, file, report).map_err(|e| failed(e, current))?;
+                uploaded += 1;
+            }
+            Call::Verify => {
+                let on = current.expect("a draft is made before its verification");
+                let listed =
+                    list_assets(github, &spec.repo, on.id).map_err(|e| failed(e, current))?;
+                let problems = verify_assets(&spec.assets, &listed);
+                if !problems.is_empty() {
+                    return Err(PublishError::Failed {
+                        message: format!(
+                            "the draft's assets are not the files released: {}",
+                            problems.join("; ")
+                        ),
+                        draft: Some(on.html_url.clone()),
+                        changed: true,
+                    });
+                }
+                report.line(&format!(
+                    "verified {} assets: every digest equals the local SHA-256",
+                    listed.len()
+                ));
+            }
+            Call::Publish => {
+                let on = current.expect("a draft is made before it is published");
+                let path = format!("{}/releases/{}", spec.repo.api_path(), on.id);
+                let release = github
+                    .request(Method::Patch, &path, Some(&spec.publication()))
+                    .map_err(|e| failed(e, current))?;
+                // Published now, whatever the answer says: an answer without its page is
+                // no draft.
+                let url = read(&release, Method::Patch, &path, |body| {
+                    Ok(escape_text(Fields::of(body, "the release")?.str("html_url")?).into_owned())
+                })
+                .map_err(|e| failed(e, None))?;
+                return Ok(Published {
+                    url,
+                    uploaded,
+                    kept: plan.kept.len(),
+                });
+            }
         }
-    };
-    let (uploaded, kept) =
-        sync_assets(github, spec, &draft, report).map_err(|error| failed(error, Some(&draft)))?;
-    let remote =
-        list_assets(github, &spec.repo, draft.id).map_err(|error| failed(error, Some(&draft)))?;
-    let problems = verify_assets(&spec.assets, &remote);
-    if !problems.is_empty() {
-        return Err(PublishError::Failed {
-            message: format!(
-                "the draft's assets are not the files released: {}",
-                problems.join("; ")
-            ),
-            draft: Some(draft.html_url),
-            changed: true,
-        });
     }
-    report.line(&format!(
-        "verified {} assets: every digest equals the local SHA-256",
-        remote.len()
-    ));
-    let path = format!("{}/releases/{}", spec.repo.api_path(), draft.id);
-    let release = github
-        .request(Method::Patch, &path, Some(&spec.publication()))
-        .map_err(|error| failed(error, Some(&draft)))?;
-    // Published now, whatever the answer says: an answer without its page is no draft.
-    let url = read(&release, Method::Patch, &path, |body| {
-        Ok(escape_text(Fields::of(body, "the release")?.str("html_url")?).into_owned())
-    })
-    .map_err(|error| failed(error, None))?;
-    Ok(Published {
-        url,
-        uploaded,
-        kept,
-    })
+    unreachable!("a plan ends with its publication")
 }
 
-/// The calls a fresh release makes, one line each, for `--dry-run`.
-pub fn planned_calls(spec: &ReleaseSpec) -> Vec<String> {
-    let repo = spec.repo.api_path();
-    let tag = path_segment(&spec.tag);
-    let mut calls = vec![
-        format!("GET {repo}/releases/tags/{tag}  (refuse if published)"),
-        format!("GET {repo}/git/ref/tags/{tag}  (refuse if at another commit)"),
-        format!("GET {repo}/releases?per_page=100&page=1...  (find a draft to resume)"),
-        format!(
-            "POST {repo}/git/tags  {}",
-            json!({ "tag": spec.tag, "message": spec.title, "object": spec.commit, "type": "commit" })
+/// Why an asset is deleted, as a line says it.
+fn removal(asset: &RemoteAsset, why: Removal) -> String {
+    match why {
+        Removal::Leftover => format!(
+            "left in state {} by a failed upload",
+            escape_text(&asset.state)
         ),
-        format!(
-            "POST {repo}/git/refs  {}",
-            json!({ "ref": format!("refs/tags/{}", spec.tag), "sha": "<the tag object>" })
-        ),
-        format!(
-            "POST {repo}/releases  {}",
-            json!({ "tag_name": spec.tag, "target_commitish": spec.commit, "name": spec.title, "draft": true, "prerelease": spec.prerelease, "body": format!("<the {} bytes of notes below>", spec.notes.len()) })
-        ),
-        format!("GET {repo}/releases/<id>/assets  (skip, replace or delete what is there)"),
-    ];
-    for asset in &spec.assets {
-        calls.push(format!(
-            "POST <upload_url>?name={}  ({} bytes, sha256 {})",
-            asset.name, asset.size, asset.sha256
-        ));
+        Removal::Different => "holds other bytes".to_owned(),
+        Removal::Unexpected => "is not one of the files released".to_owned(),
+        Removal::Duplicate => "is listed twice".to_owned(),
     }
-    calls.push(format!(
-        "GET {repo}/releases/<id>/assets  (verify names and digests)"
-    ));
-    calls.push(format!(
-        "PATCH {repo}/releases/<id>  {}",
-        spec.publication()
-    ));
-    calls
+}
+
+fn tag_body(spec: &ReleaseSpec) -> Value {
+    json!({ "tag": spec.tag, "message": spec.title, "object": spec.commit, "type": "commit" })
+}
+
+fn draft_body(spec: &ReleaseSpec) -> Value {
+    json!({
+        "tag_name": spec.tag,
+        "target_commitish": spec.commit,
+        "name": spec.title,
+        "body": spec.notes,
+        "draft": true,
+        "prerelease": spec.prerelease,
+    })
 }
 
 /// The drafts of `tag`, oldest first. Every release listed must be readable: one that
@@ -415,20 +590,23 @@ fn create<T>(
     }
 }
 
-/// The annotated tag: a tag object, then the ref to it.
-fn create_tag(github: &GitHub, spec: &ReleaseSpec) -> Result<(), ApiError> {
-    let repo = spec.repo.api_path();
-    let object = create(
+/// The annotated tag object; its sha.
+fn create_tag_object(github: &GitHub, spec: &ReleaseSpec) -> Result<String, ApiError> {
+    create(
         github,
-        &format!("{repo}/git/tags"),
-        &json!({ "tag": spec.tag, "message": spec.title, "object": spec.commit, "type": "commit" }),
+        &format!("{}/git/tags", spec.repo.api_path()),
+        &tag_body(spec),
         |body| Ok(Fields::of(body, "the tag")?.object_id("sha")?.to_owned()),
         || Ok(None),
-    )?;
+    )
+}
+
+/// The tag's ref, pointing at the tag object `object`.
+fn create_tag_ref(github: &GitHub, spec: &ReleaseSpec, object: &str) -> Result<(), ApiError> {
     let made = |commit: Option<String>| commit.filter(|commit| *commit == spec.commit);
     create(
         github,
-        &format!("{repo}/git/refs"),
+        &format!("{}/git/refs", spec.repo.api_path()),
         &json!({ "ref": format!("refs/tags/{}", spec.tag), "sha": object }),
         |_| Ok(()),
         || Ok(made(tag_commit(github, &spec.repo, &spec.tag)?).map(drop)),
@@ -436,59 +614,13 @@ fn create_tag(github: &GitHub, spec: &ReleaseSpec) -> Result<(), ApiError> {
 }
 
 fn create_draft(github: &GitHub, spec: &ReleaseSpec) -> Result<Draft, ApiError> {
-    let body = json!({
-        "tag_name": spec.tag,
-        "target_commitish": spec.commit,
-        "name": spec.title,
-        "body": spec.notes,
-        "draft": true,
-        "prerelease": spec.prerelease,
-    });
     create(
         github,
         &format!("{}/releases", spec.repo.api_path()),
-        &body,
+        &draft_body(spec),
         |made| Draft::read(&Fields::of(made, "the release")?),
         || Ok(drafts(github, &spec.repo, &spec.tag)?.pop()),
     )
-}
-
-/// Deletes what does not belong, uploads what is missing; returns how many files were
-/// uploaded and how many were there already.
-fn sync_assets(
-    github: &GitHub,
-    spec: &ReleaseSpec,
-    draft: &Draft,
-    report: &dyn Report,
-) -> Result<(usize, usize), ApiError> {
-    let remote = list_assets(github, &spec.repo, draft.id)?;
-    let plan = plan_assets(&spec.assets, &remote);
-    for (asset, why) in &plan.delete {
-        let why = match why {
-            Removal::Leftover => format!(
-                "left in state {} by a failed upload",
-                escape_text(&asset.state)
-            ),
-            Removal::Different => "holds other bytes".to_owned(),
-            Removal::Unexpected => "is not one of the files released".to_owned(),
-            Removal::Duplicate => "is listed twice".to_owned(),
-        };
-        report.line(&format!(
-            "deleting the asset {}: it {why}",
-            escape_text(&asset.name)
-        ));
-        delete_asset(github, &spec.repo, asset.id)?;
-    }
-    for name in &plan.keep {
-        report.line(&format!(
-            "{} is uploaded already, same digest: skipped",
-            escape_text(name)
-        ));
-    }
-    for file in &plan.upload {
-        upload(github, spec, draft, file, report)?;
-    }
-    Ok((plan.upload.len(), plan.keep.len()))
 }
 
 /// One file, streamed from disk; a failed attempt is cleaned up (the asset it may

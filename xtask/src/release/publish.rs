@@ -11,8 +11,8 @@ use github_actions::Actions;
 use github_api::{Progress, RepoName};
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
-    DEFAULT_BIN, LocalAsset, PublishError, Published, ReleaseSpec, Report, changelog_section,
-    notes_from_commits, planned_calls,
+    DEFAULT_BIN, LocalAsset, PublishError, Published, ReleaseSpec, Remote, Report,
+    changelog_section, notes_from_commits, plan_publish, planned_reads, read_remote,
 };
 use xshell::{Shell, cmd};
 
@@ -58,15 +58,66 @@ pub fn notes(app: &App, git_root: &Utf8Path, tag: &str, commit: &str) -> Result<
     Ok(notes_from_commits(&subjects, previous.as_deref()))
 }
 
-/// Prints the calls `--dry-run` would make.
-pub fn print_calls(spec: &ReleaseSpec, github_api_url: &str) {
+/// A dry run of publishing `spec`: with a token (and a repository to ask about), what
+/// GitHub holds is read first, with the same reads and refusals as a real run; then the
+/// plan is printed.
+pub fn dry_run(spec: &ReleaseSpec) -> Result<()> {
+    let named = spec.repo.to_string() != "OWNER/NAME";
+    let remote = if named && github_api::Token::from_env().is_ok() {
+        let github = crate::unpublished::client()?;
+        Some(
+            read_remote(&github, spec)
+                .map_err(|error| anyhow!("{error}\nNothing was changed on GitHub."))?,
+        )
+    } else {
+        None
+    };
+    print_plan(spec, remote.as_ref());
+    Ok(())
+}
+
+/// The dry run: the calls publishing would make, planned from what GitHub holds
+/// (`remote`, read with a token) or, without one, as for a release GitHub does not have
+/// yet; then the notes, whole. The same plan is what a real run applies.
+pub fn print_plan(spec: &ReleaseSpec, remote: Option<&Remote>) {
+    let fresh = Remote::default();
+    let plan = plan_publish(spec, remote.unwrap_or(&fresh));
     let mut text = format!(
-        "dry run: no call is made. Publishing {} to {} through {github_api_url} would call, \
-         for a release that does not exist yet:\n",
+        "dry run: nothing is changed. Publishing {} to {} reads first:\n",
         spec.tag, spec.repo
     );
-    for call in planned_calls(spec) {
-        text.push_str(&format!("  {call}\n"));
+    for read in planned_reads(spec) {
+        text.push_str(&format!("  {read}\n"));
+    }
+    text.push_str(&match remote {
+        Some(remote) => format!(
+            "GitHub has {}{}; so publishing would call:\n",
+            if remote.tag_exists {
+                "the tag"
+            } else {
+                "no tag"
+            },
+            match &remote.draft {
+                Some((draft, assets)) => format!(
+                    " and the draft {} with {} assets",
+                    draft.html_url,
+                    assets.len()
+                ),
+                None => " and no draft".to_owned(),
+            }
+        ),
+        None => "no token: planned as for a release GitHub does not have yet; publishing \
+                 would call:\n"
+            .to_owned(),
+    });
+    let draft = remote.and_then(|remote| remote.draft.as_ref().map(|(draft, _)| draft));
+    for call in &plan.calls {
+        text.push_str(&format!("  {}\n", call.line(spec, draft)));
+    }
+    for name in &plan.kept {
+        text.push_str(&format!(
+            "  ({name} is uploaded already, same digest: kept)\n"
+        ));
     }
     text.push_str(&format!(
         "the release, titled {:?}, would say:\n",
@@ -76,7 +127,7 @@ pub fn print_calls(spec: &ReleaseSpec, github_api_url: &str) {
         text.push_str(format!("  | {line}").trim_end());
         text.push('\n');
     }
-    Stream::Stdout.write(&text);
+    Stream::Stdout.write_untrusted(&text);
 }
 
 /// After publishing: the release page, and inside GitHub Actions the step outputs `url`
