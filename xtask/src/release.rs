@@ -435,14 +435,16 @@ fn plan_matrix(args: &PlanArgs) -> Result<ExitCode> {
             eprintln!("no GITHUB_TOKEN: GitHub was not asked whether {tag} is published");
         }
     }
+    // The matrix is that of the build each job makes a part of.
     let selection = &args.targets.selection;
-    steps::print_matrix(
-        &app,
-        &selection.targets(),
-        &selection.bin(&app)?,
-        &policy,
-        args.json,
-    )?;
+    let options = BuildOptions {
+        bin: selection.bin(&app)?,
+        out_dir: context::repo_root().join("target/dist"),
+        targets: selection.targets(),
+        base_runtimes: Default::default(),
+    };
+    let plan = plan_build(&app, &policy, &options)?;
+    steps::print_matrix(&app, &plan, &policy, args.json)?;
     Ok(ExitCode::SUCCESS)
 }
 

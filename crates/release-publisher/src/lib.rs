@@ -1,7 +1,7 @@
 //! Releasing kato's binaries, from compiling to the published GitHub release.
 //!
 //! - [`Target`] / [`TARGETS`]: the five release targets, their artifact names and the
-//!   runners a GitHub Actions matrix would use ([`matrix`]).
+//!   runners a GitHub Actions matrix would use ([`BuildPlan::matrix`]).
 //! - [`ReleasePolicy`]: the permissions a release binary is compiled with, taken from a
 //!   permission set of deno.json and refused when it grants everything or would bake
 //!   the build machine (relative paths, the workspace, the build user's home) into the
@@ -56,4 +56,4 @@ pub use publish::{
     plan_publish, planned_reads, publish, published_release, read_remote, remote_preflight,
     tag_commit,
 };
-pub use target::{BinaryFormat, DEFAULT_BIN, TARGETS, Target, matrix};
+pub use target::{BinaryFormat, DEFAULT_BIN, TARGETS, Target};

@@ -57,6 +57,25 @@ pub struct BuildPlan {
     pub artifacts: Vec<ArtifactPlan>,
 }
 
+impl BuildPlan {
+    /// The GitHub Actions matrix of the plan, as `strategy.matrix: ${{ fromJSON(...) }}`
+    /// reads it: one `include` entry per artifact with its target, name and runner.
+    pub fn matrix(&self) -> serde_json::Value {
+        let include: Vec<serde_json::Value> = self
+            .artifacts
+            .iter()
+            .map(|artifact| {
+                serde_json::json!({
+                    "target": artifact.target.triple,
+                    "artifact": artifact.name,
+                    "runner": artifact.target.runner,
+                })
+            })
+            .collect();
+        serde_json::json!({ "include": include })
+    }
+}
+
 /// Plans `deno check` of the app, then `deno compile --no-check` of its entry module
 /// (`xtask.entry`, else the root of `exports`) for each target, with the policy's flags,
 /// both in the app's directory (`--frozen` where the project has a lockfile).
@@ -195,6 +214,16 @@ mod tests {
             ]
         );
         assert_eq!(windows.invocation.env["DENORT_BIN"], "/rt/deno.exe");
+        let matrix = plan.matrix();
+        assert_eq!(matrix["include"].as_array().unwrap().len(), 5);
+        assert_eq!(
+            matrix["include"][4],
+            serde_json::json!({
+                "target": "x86_64-pc-windows-msvc",
+                "artifact": "kato-windows-x86_64.exe",
+                "runner": "windows-2025"
+            })
+        );
         assert!(!plan.artifacts[0].invocation.env.contains_key("DENORT_BIN"));
     }
 

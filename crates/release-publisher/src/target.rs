@@ -1,7 +1,5 @@
 //! The release targets of the runbook and their artifact names.
 
-use serde_json::{Value, json};
-
 /// The executable format and architecture a target's artifact must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinaryFormat {
@@ -100,22 +98,6 @@ impl Target {
     }
 }
 
-/// The GitHub Actions matrix for `targets`, as `strategy.matrix: ${{ fromJSON(...) }}`
-/// reads it: one `include` entry per target with its triple, artifact and runner.
-pub fn matrix(targets: &[&Target], bin: &str) -> Value {
-    let include: Vec<Value> = targets
-        .iter()
-        .map(|target| {
-            json!({
-                "target": target.triple,
-                "artifact": target.artifact_name(bin),
-                "runner": target.runner,
-            })
-        })
-        .collect();
-    json!({ "include": include })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,15 +120,5 @@ mod tests {
             BinaryFormat::MachOArm64
         );
         assert_eq!(Target::from_triple("x86_64-unknown-freebsd"), None);
-    }
-
-    #[test]
-    fn matrix_lists_each_target_once() {
-        let targets: Vec<&Target> = TARGETS.iter().collect();
-        let matrix = matrix(&targets[..2], "katod");
-        assert_eq!(
-            matrix.to_string(),
-            r#"{"include":[{"artifact":"katod-linux-x86_64","runner":"ubuntu-24.04","target":"x86_64-unknown-linux-gnu"},{"artifact":"katod-linux-aarch64","runner":"ubuntu-24.04-arm","target":"aarch64-unknown-linux-gnu"}]}"#
-        );
     }
 }

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
     AppPolicyError, ArtifactFile, Audited, BuildEvent, BuildMachine, BuildPlan, Built,
     InstallerPlan, LocalAsset, ReleasePolicy, ReleaseSpec, SHA256SUMS, Target, TypeCheckFailed,
-    audit_files, build, matrix, release_files, write_sha256sums,
+    audit_files, build, release_files, write_sha256sums,
 };
 use semver::Version;
 use version_check::{
@@ -452,14 +452,8 @@ pub fn local_assets(audited: Vec<Audited>) -> Vec<LocalAsset> {
 }
 
 /// Prints the matrix (`--json`) or a table of targets and the compile flags.
-pub fn print_matrix(
-    app: &App,
-    targets: &[&'static Target],
-    bin: &str,
-    policy: &ReleasePolicy,
-    json: bool,
-) -> Result<()> {
-    let matrix = matrix(targets, bin);
+pub fn print_matrix(app: &App, plan: &BuildPlan, policy: &ReleasePolicy, json: bool) -> Result<()> {
+    let matrix = plan.matrix();
     if json {
         let plan = serde_json::json!({
             "project": app.root().dir(),
@@ -471,12 +465,10 @@ pub fn print_matrix(
         Stream::Stdout.write(&format!("{plan:#}\n"));
     } else {
         let mut text = format!("{:<26} {:<26} {}\n", "target", "artifact", "runner");
-        for target in targets {
+        for artifact in &plan.artifacts {
             text.push_str(&format!(
                 "{:<26} {:<26} {}\n",
-                target.triple,
-                target.artifact_name(bin),
-                target.runner
+                artifact.target.triple, artifact.name, artifact.target.runner
             ));
         }
         text.push_str(&format!(
