@@ -151,7 +151,27 @@ struct Comparison {
 }
 
 fn bench_ci(project: &ProjectArgs, runs: u32, json: bool) -> Result<ExitCode> {
-    let project = project.open()?;
+    let figures = measure_ci(&project.open()?, runs)?;
+    Stream::Stdout.write(&if json {
+        format!("{:#}\n", figures.json())
+    } else {
+        figures.table()
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `bench ci` measured.
+struct CiFigures {
+    project: Utf8PathBuf,
+    deno: String,
+    runs: u32,
+    comparisons: [Comparison; 2],
+    help: Duration,
+    binary_help: Duration,
+}
+
+/// Both sides in both scenarios, after a warm-up run of each; then `--help`.
+fn measure_ci(project: &deno_runner::DenoProject, runs: u32) -> Result<CiFigures> {
     let deno = context::deno()?;
     let dir = project.dir();
     let sides = Sides::new(dir, deno.path())?;
@@ -172,10 +192,20 @@ fn bench_ci(project: &ProjectArgs, runs: u32, json: bool) -> Result<ExitCode> {
         Ok(Some(deno_dir))
     })?;
     let (help, binary_help) = sides.help_medians()?;
+    Ok(CiFigures {
+        project: dir.to_owned(),
+        deno: deno.version().to_string(),
+        runs,
+        comparisons: [warm, cold],
+        help,
+        binary_help,
+    })
+}
 
-    let comparisons = [warm, cold];
-    let report = if json {
-        let scenarios: Vec<_> = comparisons
+impl CiFigures {
+    fn json(&self) -> serde_json::Value {
+        let scenarios: Vec<_> = self
+            .comparisons
             .iter()
             .map(|c| {
                 json!({
@@ -186,25 +216,28 @@ fn bench_ci(project: &ProjectArgs, runs: u32, json: bool) -> Result<ExitCode> {
                 })
             })
             .collect();
-        let figures = json!({
-            "project": dir,
-            "deno": deno.version().to_string(),
-            "runs": runs,
+        json!({
+            "project": self.project,
+            "deno": self.deno,
+            "runs": self.runs,
             "scenarios": scenarios,
-            "xtask_help_median_seconds": secs(help),
-            "xtask_binary_help_median_seconds": secs(binary_help),
-        });
-        format!("{figures:#}\n")
-    } else {
+            "xtask_help_median_seconds": secs(self.help),
+            "xtask_binary_help_median_seconds": secs(self.binary_help),
+        })
+    }
+
+    fn table(&self) -> String {
         let mut table = format!(
-            "project: {dir}, deno {}, {runs} runs each\n{:<18}  {:>14}  {:>12}  {:>5}\n",
-            deno.version(),
+            "project: {}, deno {}, {} runs each\n{:<18}  {:>14}  {:>12}  {:>5}\n",
+            self.project,
+            self.deno,
+            self.runs,
             "scenario",
             "cargo xtask ci",
             "deno task ci",
             "ratio"
         );
-        for c in &comparisons {
+        for c in &self.comparisons {
             table.push_str(&format!(
                 "{:<18}  {:>13.3}s  {:>11.3}s  {:>5.2}\n",
                 c.scenario,
@@ -215,13 +248,11 @@ fn bench_ci(project: &ProjectArgs, runs: u32, json: bool) -> Result<ExitCode> {
         }
         table.push_str(&format!(
             "cargo xtask --help median {:.3}s (10 runs), the binary alone {:.3}s\n",
-            secs(help),
-            secs(binary_help)
+            secs(self.help),
+            secs(self.binary_help)
         ));
         table
-    };
-    Stream::Stdout.write(&report);
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 impl Comparison {

@@ -36,6 +36,18 @@ const CONFIG: &str = r#"{ "name": "@kato/kato", "version": "0.1.0", "exports": "
 "#;
 
 pub fn bench_publish(sizes: &[u64], denort_dir: Option<&Utf8Path>, json: bool) -> Result<ExitCode> {
+    let rows = measure_sizes(sizes, denort_dir)?;
+    Stream::Stdout.write(&if json {
+        format!("{:#}\n", rows_json(&rows))
+    } else {
+        rows_table(&rows)
+    });
+    std::io::stdout().flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A publication of five artifacts of each size, to a local GitHub of its own.
+fn measure_sizes(sizes: &[u64], denort_dir: Option<&Utf8Path>) -> Result<Vec<Row>> {
     let sh = Shell::new()?;
     sh.change_dir(context::repo_root());
     eprintln!("building the local GitHub (crates/fake-github)");
@@ -158,39 +170,40 @@ pub fn bench_publish(sizes: &[u64], denort_dir: Option<&Utf8Path>, json: bool) -
             figures: figures?,
         });
     }
-    let report = if json {
-        let rows: Vec<_> = rows
-            .iter()
-            .map(|r| {
-                json!({
-                    "artifact_megabytes": r.megabytes,
-                    "seconds": secs(r.figures.wall),
-                    "peak_rss_bytes": r.figures.peak_rss,
-                    "megabytes_per_second": throughput(r),
-                })
+    Ok(rows)
+}
+
+fn rows_json(rows: &[Row]) -> serde_json::Value {
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "artifact_megabytes": r.megabytes,
+                "seconds": secs(r.figures.wall),
+                "peak_rss_bytes": r.figures.peak_rss,
+                "megabytes_per_second": throughput(r),
             })
-            .collect();
-        format!("{:#}\n", serde_json::Value::from(rows))
-    } else {
-        let mut text = String::from(
-            "cargo xtask release publish to the local GitHub (a process of its own)\n\
-             artifacts      uploaded   wall time   throughput   peak RSS\n",
-        );
-        for r in &rows {
-            text.push_str(&format!(
-                "5 × {:>4} MB  {:>7} MB  {:>8.2} s  {:>7.1} MB/s  {:>6.1} MB\n",
-                r.megabytes,
-                r.megabytes * 5,
-                secs(r.figures.wall),
-                throughput(r),
-                r.figures.peak_rss as f64 / 1_048_576.0
-            ));
-        }
-        text
-    };
-    Stream::Stdout.write(&report);
-    std::io::stdout().flush()?;
-    Ok(ExitCode::SUCCESS)
+        })
+        .collect();
+    serde_json::Value::from(rows)
+}
+
+fn rows_table(rows: &[Row]) -> String {
+    let mut text = String::from(
+        "cargo xtask release publish to the local GitHub (a process of its own)\n\
+         artifacts      uploaded   wall time   throughput   peak RSS\n",
+    );
+    for r in rows {
+        text.push_str(&format!(
+            "5 × {:>4} MB  {:>7} MB  {:>8.2} s  {:>7.1} MB/s  {:>6.1} MB\n",
+            r.megabytes,
+            r.megabytes * 5,
+            secs(r.figures.wall),
+            throughput(r),
+            r.figures.peak_rss as f64 / 1_048_576.0
+        ));
+    }
+    text
 }
 
 /// Megabytes of artifacts per second of the whole run.

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
+use deno_runner::App;
 use release_publisher::{
     BuildOptions, ReleasePolicy, TARGETS, Target, base_runtimes, build, plan_build,
 };
@@ -23,9 +24,35 @@ pub fn bench_release(
     jobs: Option<u32>,
     json: bool,
 ) -> Result<ExitCode> {
-    let app = app.open()?;
-    let machine = context::build_machine(&app);
-    let policy = ReleasePolicy::of_app(&app, None, &machine)?;
+    let figures = measure(&app.open()?, runs, denort_dir, jobs)?;
+    Stream::Stdout.write(&if json {
+        format!("{:#}\n", figures.json())
+    } else {
+        figures.table()
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `bench release` measured: each scenario's medians.
+struct Figures {
+    project: Utf8PathBuf,
+    app: Utf8PathBuf,
+    deno: String,
+    jobs: usize,
+    runs: u32,
+    /// (scenario, parallel median, sequential median).
+    scenarios: Vec<(&'static str, Duration, Duration)>,
+}
+
+/// The warm-up build, then `runs` builds of each side per scenario, alternating.
+fn measure(
+    app: &App,
+    runs: u32,
+    denort_dir: Option<&Utf8Path>,
+    jobs: Option<u32>,
+) -> Result<Figures> {
+    let machine = context::build_machine(app);
+    let policy = ReleasePolicy::of_app(app, None, &machine)?;
     let bin = app
         .xtask()
         .bin
@@ -55,7 +82,7 @@ pub fn bench_release(
             targets: TARGETS.iter().collect(),
             base_runtimes: base_runtimes.clone(),
         };
-        let mut plan = plan_build(&app, &policy, &options)?;
+        let mut plan = plan_build(app, &policy, &options)?;
         if cold {
             let deno_dir = scratch.join(format!("deno-dir-{builds}"));
             copy_tree(&dependencies, &deno_dir)?;
@@ -106,8 +133,20 @@ pub fn bench_release(
         }
         scenarios.push((scenario, median(&mut parallel), median(&mut sequential)));
     }
-    let report = if json {
-        let figures: Vec<_> = scenarios
+    Ok(Figures {
+        project: app.root().dir().to_owned(),
+        app: app.dir().to_owned(),
+        deno: deno.version().to_string(),
+        jobs: cores,
+        runs,
+        scenarios,
+    })
+}
+
+impl Figures {
+    fn json(&self) -> serde_json::Value {
+        let scenarios: Vec<_> = self
+            .scenarios
             .iter()
             .map(|(scenario, parallel, sequential)| {
                 json!({
@@ -118,28 +157,30 @@ pub fn bench_release(
                 })
             })
             .collect();
-        let figures = json!({
-            "project": app.root().dir(),
-            "app": app.dir(),
-            "deno": deno.version().to_string(),
+        json!({
+            "project": self.project,
+            "app": self.app,
+            "deno": self.deno,
             "targets": TARGETS.len(),
-            "jobs": cores,
-            "runs": runs,
-            "scenarios": figures,
-        });
-        format!("{figures:#}\n")
-    } else {
+            "jobs": self.jobs,
+            "runs": self.runs,
+            "scenarios": scenarios,
+        })
+    }
+
+    fn table(&self) -> String {
         let mut table = format!(
-            "project: {}, deno {}, {} targets, {runs} runs each\n{:<18}  {:>17}  {:>10}  {:>5}\n",
-            app.dir(),
-            deno.version(),
+            "project: {}, deno {}, {} targets, {} runs each\n{:<18}  {:>17}  {:>10}  {:>5}\n",
+            self.app,
+            self.deno,
             TARGETS.len(),
+            self.runs,
             "scenario",
-            format!("parallel ({cores} jobs)"),
+            format!("parallel ({} jobs)", self.jobs),
             "sequential",
             "ratio"
         );
-        for (scenario, parallel, sequential) in &scenarios {
+        for (scenario, parallel, sequential) in &self.scenarios {
             table.push_str(&format!(
                 "{scenario:<18}  {:>16.3}s  {:>9.3}s  {:>5.2}\n",
                 secs(*parallel),
@@ -148,7 +189,5 @@ pub fn bench_release(
             ));
         }
         table
-    };
-    Stream::Stdout.write(&report);
-    Ok(ExitCode::SUCCESS)
+    }
 }
