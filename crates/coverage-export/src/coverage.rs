@@ -42,21 +42,21 @@ impl Lines {
 
     fn push(&mut self, line: u32, hits: u64) {
         debug_assert!(self.is_empty() || self.at(self.len() - 1).0 < line);
-        if let Entries::Narrow(narrow) = &self.entries {
-            if u16::try_from(line).is_err() {
-                let wide = narrow
-                    .iter()
-                    .map(|&(line, hits)| {
-                        let hits = if hits == u16::MAX {
-                            u32::MAX
-                        } else {
-                            u32::from(hits)
-                        };
-                        (u32::from(line), hits)
-                    })
-                    .collect();
-                self.entries = Entries::Wide(wide);
-            }
+        if let Entries::Narrow(narrow) = &self.entries
+            && u16::try_from(line).is_err()
+        {
+            let wide = narrow
+                .iter()
+                .map(|&(line, hits)| {
+                    let hits = if hits == u16::MAX {
+                        u32::MAX
+                    } else {
+                        u32::from(hits)
+                    };
+                    (u32::from(line), hits)
+                })
+                .collect();
+            self.entries = Entries::Wide(wide);
         }
         let fits = match &mut self.entries {
             Entries::Narrow(narrow) => match u16::try_from(hits) {

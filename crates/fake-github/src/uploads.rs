@@ -139,15 +139,15 @@ pub async fn serve(
             }
             None => break,
         };
-        if let Some(limit) = fault.as_ref().and_then(|fault| fault.drop_after) {
-            if size + data.len() as u64 >= limit {
-                hasher.update(&data[..(limit - size) as usize]);
-                unfinished.finished = true;
-                let mut state = lock();
-                end(&mut state, limit, UploadEnd::Starter);
-                record(&mut state, 0);
-                return Err(Hangup("dropped mid-upload, as asked"));
-            }
+        if let Some(limit) = fault.as_ref().and_then(|fault| fault.drop_after)
+            && size + data.len() as u64 >= limit
+        {
+            hasher.update(&data[..(limit - size) as usize]);
+            unfinished.finished = true;
+            let mut state = lock();
+            end(&mut state, limit, UploadEnd::Starter);
+            record(&mut state, 0);
+            return Err(Hangup("dropped mid-upload, as asked"));
         }
         if size == 0 && !data.is_empty() && fault.as_ref().is_some_and(|fault| fault.corrupt) {
             let mut changed = data.to_vec();

@@ -40,10 +40,10 @@ pub enum MetadataError {
 pub fn read_metadata(bytes: &[u8]) -> Result<Map<String, Value>, MetadataError> {
     let mut found: Vec<Map<String, Value>> = Vec::new();
     for at in memchr::memmem::find_iter(bytes, MAGIC) {
-        if let Some(metadata) = metadata_at(bytes, at + MAGIC.len()) {
-            if !found.contains(&metadata) {
-                found.push(metadata);
-            }
+        if let Some(metadata) = metadata_at(bytes, at + MAGIC.len())
+            && !found.contains(&metadata)
+        {
+            found.push(metadata);
         }
     }
     match found.len() {

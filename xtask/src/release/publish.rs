@@ -26,11 +26,11 @@ pub fn notes(app: &App, git_root: &Utf8Path, tag: &str, commit: &str) -> Result<
     let version = tag.trim_start_matches('v');
     for dir in [app.dir(), app.root().dir(), git_root] {
         let path = dir.join("CHANGELOG.md");
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if let Some(section) = changelog_section(&text, version) {
-                eprintln!("release notes: the {version} section of {path}");
-                return Ok(section);
-            }
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && let Some(section) = changelog_section(&text, version)
+        {
+            eprintln!("release notes: the {version} section of {path}");
+            return Ok(section);
         }
     }
     let sh = Shell::new()?;
