@@ -2,14 +2,15 @@
 
 mod comment;
 mod filter;
-mod terminal;
 
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use atomic_write::PendingFile;
 use camino::{Utf8Path, Utf8PathBuf};
-use coverage_export::reports::{HtmlLink, Report, Sources, json_report, markdown_summary};
+use coverage_export::reports::{
+    HtmlLink, Report, Sources, json_report, markdown_summary, terminal_table,
+};
 use coverage_export::{
     Analysis, Glob, Inputs, PrefixRemap, Repository, Scope, analyze, line_ranges,
     stage_coverage_files, write_outputs,
@@ -201,7 +202,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         let json = serde_json::to_string_pretty(&json_report(&report))?;
         Stream::Stdout.write(&format!("{json}\n"));
     } else {
-        Stream::Stdout.write(&terminal::table(&report, &out));
+        Stream::Stdout.write(&terminal_table(&report, &out));
     }
     Ok(if report.verdict().passed() {
         ExitCode::SUCCESS

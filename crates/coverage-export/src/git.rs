@@ -226,28 +226,102 @@ impl Repository {
     }
 
     /// The changed lines of `range`, plus the staged and unstaged changes that `scope`
-    /// includes. The stages run side by side; each streams through the parser.
+    /// includes. The stages run side by side, the committed one split in parts (see
+    /// [`Repository::committed_parts`]); each streams through the parser.
     pub fn changed_lines(&self, range: &Range, scope: Scope) -> Result<ChangedLines, GitError> {
-        let mut stages = vec![vec![range.merge_base.clone(), "HEAD".to_owned()]];
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        self.changed_lines_on(range, scope, cores)
+    }
+
+    fn changed_lines_on(
+        &self,
+        range: &Range,
+        scope: Scope,
+        cores: usize,
+    ) -> Result<ChangedLines, GitError> {
+        const COMMITTED: usize = 0;
+        let mut jobs: Vec<(usize, Vec<String>)> = self
+            .committed_parts(range, cores)?
+            .into_iter()
+            .map(|args| (COMMITTED, args))
+            .collect();
         if scope.staged {
-            stages.push(vec!["--cached".to_owned()]);
+            jobs.push((1, vec!["--cached".to_owned()]));
         }
         if scope.unstaged {
-            stages.push(vec![]);
+            jobs.push((2, vec![]));
         }
-        let results: Vec<Result<DiffStage, GitError>> = std::thread::scope(|threads| {
-            let handles: Vec<_> = stages
+        let results: Vec<(usize, Result<DiffStage, GitError>)> = std::thread::scope(|threads| {
+            let handles: Vec<_> = jobs
                 .iter()
-                .map(|args| threads.spawn(move || self.diff_stage(args)))
+                .map(|(stage, args)| (*stage, threads.spawn(move || self.diff_stage(args))))
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().expect("a diff thread panicked"))
+                .map(|(stage, h)| (stage, h.join().expect("a diff thread panicked")))
                 .collect()
         });
-        Ok(ChangedLines::combine(
-            results.into_iter().collect::<Result<Vec<_>, _>>()?,
-        ))
+        let mut stages = vec![DiffStage::default(); 3];
+        for (stage, result) in results {
+            // The parts of one stage name disjoint files.
+            stages[stage].files.extend(result?.files);
+        }
+        Ok(ChangedLines::combine(stages))
+    }
+
+    /// The `git diff` arguments of the committed range, in up to `cores` parts that run
+    /// side by side:
+    /// one `git diff` of a large range keeps a single core busy for most of a coverage
+    /// run. Rename detection pairs only added with deleted files (`--find-renames`, no
+    /// copies, no rewrites), so all of those stay in the first part and the modified
+    /// files are shared out; each part's output is then exactly the whole diff's for its
+    /// files. One part for small ranges, on one core, or where the paths would not fit
+    /// on a command line.
+    fn committed_parts(&self, range: &Range, cores: usize) -> Result<Vec<Vec<String>>, GitError> {
+        /// Fewer changed files than this are diffed faster than a second git starts.
+        const MIN_FILES: usize = 256;
+        /// Command lines stay well below Linux's 2 MiB for arguments and environment.
+        const MAX_PATH_BYTES: usize = 1 << 20;
+        let whole = vec![range.merge_base.clone(), "HEAD".to_owned()];
+        if cores <= 1 {
+            return Ok(vec![whole]);
+        }
+        let sh = shell(&self.root)?;
+        let merge_base = &range.merge_base;
+        let cmd = cmd!(
+            sh,
+            "git diff --raw -z --no-renames --no-relative --no-ext-diff {merge_base} HEAD"
+        )
+        .quiet();
+        let display = cmd.to_string();
+        let raw = cmd.output().map_err(|e| command_error(&display, e))?.stdout;
+        let Some(files) = raw_paths(&raw) else {
+            return Ok(vec![whole]);
+        };
+        let path_bytes: usize = files.iter().map(|(_, path)| path.len() + 1).sum();
+        if files.len() < MIN_FILES || path_bytes > MAX_PATH_BYTES {
+            return Ok(vec![whole]);
+        }
+        let (mut first, modified): (Vec<_>, Vec<_>) = files
+            .into_iter()
+            .partition(|(status, _)| matches!(status, b'A' | b'D'));
+        let fill = (first.len() + modified.len())
+            .div_ceil(cores)
+            .saturating_sub(first.len())
+            .min(modified.len());
+        let (to_first, rest) = modified.split_at(fill);
+        first.extend_from_slice(to_first);
+        let mut parts = vec![first.as_slice()];
+        parts.extend(rest.chunks(rest.len().div_ceil(cores - 1).max(1)));
+        Ok(parts
+            .into_iter()
+            .map(|part| {
+                let mut args = whole.clone();
+                args.push("--".to_owned());
+                args.extend(part.iter().map(|(_, path)| (*path).to_owned()));
+                args
+            })
+            .collect())
     }
 
     fn diff_stage(&self, args: &[String]) -> Result<DiffStage, GitError> {
@@ -259,6 +333,8 @@ impl Repository {
             "git -c core.quotePath=false -c diff.mnemonicPrefix=false -c diff.noPrefix=false
                 diff --no-color --no-ext-diff --no-relative -U0 --find-renames {args...}"
         )
+        // Paths after `--` are file names, never patterns.
+        .env("GIT_LITERAL_PATHSPECS", "1")
         .quiet();
         let display = cmd.to_string();
         let mut command: Command = cmd.into();
@@ -291,6 +367,23 @@ impl Repository {
     }
 }
 
+/// The status letter and path of each record of `git diff --raw -z --no-renames`;
+/// `None` when a path is not UTF-8 or the output is not in that form.
+fn raw_paths(raw: &[u8]) -> Option<Vec<(u8, &str)>> {
+    let mut fields = raw.split(|&b| b == 0);
+    let mut files = Vec::new();
+    while let Some(meta) = fields.next() {
+        if meta.is_empty() {
+            break;
+        }
+        // `:100644 100644 <old> <new> M`
+        let status = *meta.split(|&b| b == b' ').nth(4)?.first()?;
+        let path = std::str::from_utf8(fields.next()?).ok()?;
+        files.push((status, path));
+    }
+    Some(files)
+}
+
 fn shell(dir: &Utf8Path) -> Result<Shell, GitError> {
     let sh = Shell::new().map_err(|e| command_error("git", e))?;
     sh.change_dir(dir);
@@ -301,5 +394,60 @@ fn command_error(command: &str, error: impl std::fmt::Display) -> GitError {
     GitError::Command {
         command: command.to_owned(),
         message: format!("{error} (is git installed and on PATH?)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The benchmark's generator: renamed (some edited), added, deleted and modified files.
+    fn generated(files: u32) -> (tempfile::TempDir, Repository) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap().join("p");
+        let script =
+            Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/make_patch_repo.py");
+        let status = Command::new("python3")
+            .arg(script.as_str())
+            .arg(root.as_str())
+            .arg(format!("--files={files}"))
+            .stdout(Stdio::null())
+            .status()
+            .expect("python3 is needed to generate the test repository");
+        assert!(status.success(), "{script} failed");
+        let repo = Repository::discover(&root.join("repo")).unwrap();
+        (dir, repo)
+    }
+
+    #[test]
+    fn a_large_range_diffed_in_parts_has_the_whole_diffs_lines() {
+        let (_dir, repo) = generated(800);
+        let range = repo.range("base").unwrap();
+        let scope = Scope::default();
+        assert_eq!(repo.committed_parts(&range, 1).unwrap().len(), 1);
+        for cores in [2, 3, 4] {
+            let parts = repo.committed_parts(&range, cores).unwrap();
+            assert_eq!(parts.len(), cores, "{cores} cores");
+            assert!(
+                parts[1..].iter().all(|p| p.len() > 3),
+                "every part has files"
+            );
+        }
+        let whole = repo.changed_lines_on(&range, scope, 1).unwrap();
+        assert!(whole.files.len() > 256 && whole.line_count() > 10_000);
+        for cores in [2, 3] {
+            assert_eq!(repo.changed_lines_on(&range, scope, cores).unwrap(), whole);
+        }
+    }
+
+    #[test]
+    fn raw_records_give_status_and_path() {
+        let raw = b":100644 100644 aaa bbb M\0src/a b.ts\0:000000 100644 000 ccc A\0new.ts\0";
+        assert_eq!(
+            raw_paths(raw).unwrap(),
+            [(b'M', "src/a b.ts"), (b'A', "new.ts")]
+        );
+        assert_eq!(raw_paths(b":100644 100644 aaa bbb M\0\xff\0"), None);
+        assert_eq!(raw_paths(b""), Some(vec![]));
     }
 }

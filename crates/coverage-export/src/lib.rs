@@ -1,14 +1,14 @@
 //! Patch coverage and overall coverage, from an lcov report and a git range.
 //!
-//! - [`read_lcov`]: a streaming lcov reader; records of one file merge.
+//! - A streaming lcov reader; records of one file merge.
 //! - [`Repository::changed_lines`]: the changed lines of `base...HEAD` plus staged and
 //!   unstaged changes, with diff-cover's semantics.
-//! - [`PathMap`]: lcov `SF:` paths (absolute, from the machine that ran the tests) to
-//!   repository paths, with `FROM=TO` prefix remaps for reports made elsewhere.
+//! - lcov `SF:` paths (absolute, from the machine that ran the tests) to repository
+//!   paths, with [`PrefixRemap`]s (`FROM=TO`) for reports made elsewhere.
 //! - [`FileFilter`]: `--include` / `--exclude` globs with diff-cover's semantics, applied
 //!   to the changed lines and the report's files alike.
 //! - [`PatchCoverage`] / [`Overall`]: the figures; [`reports`] and [`write_outputs`]:
-//!   JSON (diff-cover's fields), Markdown, HTML, lcov, Cobertura, badges.
+//!   JSON (diff-cover's fields), Markdown, terminal, HTML, lcov, Cobertura, badges.
 //! - [`analyze`]: all of it, reading the report while git computes the diff.
 
 #![warn(missing_docs)]
@@ -23,14 +23,17 @@ mod patch;
 mod paths;
 pub mod reports;
 
-pub use coverage::{Branch, FileCoverage, Function, LineRules, Lines};
-pub use diff::{ChangedLines, DiffError, DiffStage, FileChange, parse_diff, unquote};
+pub use coverage::{Branch, FileCoverage, Function, Lines};
+pub use diff::{ChangedLines, DiffError, FileChange};
 pub use filter::{FileFilter, Glob};
 pub use git::{GitError, Range, Repository, Scope};
-pub use lcov::{LcovError, LcovReport, parse_lcov, read_lcov, write_lcov};
+pub use lcov::LcovError;
 pub use outputs::{OUTPUT_FILES, StagedFiles, stage_coverage_files, write_outputs};
-pub use patch::{FilePatch, Overall, PatchCoverage, RepoCoverage, Verdict, line_ranges, percent};
-pub use paths::{PathMap, PrefixRemap};
+pub use patch::{FilePatch, Overall, PatchCoverage, RepoCoverage, Verdict, line_ranges};
+pub use paths::PrefixRemap;
+
+use lcov::read_lcov;
+use paths::PathMap;
 
 use camino::Utf8Path;
 

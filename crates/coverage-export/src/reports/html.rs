@@ -9,7 +9,8 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use camino::Utf8Path;
 
@@ -41,27 +42,46 @@ table.src td.n{color:#57606a;user-select:none}table.src td.h{color:#57606a;text-
 tr.hit td.c{background:#dafbe1}tr.miss td.c{background:#ffebe9}tr.part td.c{background:#fff8c5}\
 tr.chg td.m{border-left:4px solid #0969da}td.m{width:2px}.note{color:#57606a}";
 
-/// Writes `index.html` and the pages (`files/<path>.html`) into `dir`, which exists.
+/// Writes `index.html` and the pages (`files/<path>.html`) into `dir`, which exists. The
+/// pages are written on as many threads as there are cores (at most four): they are most
+/// of the HTML report's time, and independent of each other.
 pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Result<()> {
     let pages = paged_files(report, sources.coverage);
-    for path in &pages {
-        let file = &sources.coverage.files[*path];
-        let page = dir.join("files").join(format!("{path}.html"));
-        fs::create_dir_all(page.parent().expect("a page has a directory"))?;
-        let changed = sources
-            .changed
-            .files
-            .get(*path)
-            .map_or(&[][..], Vec::as_slice);
-        let source = fs::read(sources.root.join(path))
-            .ok()
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
-        let mut out = io::BufWriter::new(fs::File::create(&page)?);
-        write_page(&mut out, path, file, changed, source.as_deref())?;
-        out.into_inner().map_err(io::IntoInnerError::into_error)?;
-    }
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let write_pages = || -> io::Result<()> {
+        while let Some(path) = pages.get(next.fetch_add(1, Ordering::Relaxed)) {
+            write_page_file(dir, path, sources)?;
+        }
+        Ok(())
+    };
+    std::thread::scope(|threads| {
+        let helpers: Vec<_> = (1..workers).map(|_| threads.spawn(write_pages)).collect();
+        let mine = write_pages();
+        helpers
+            .into_iter()
+            .map(|h| h.join().expect("an HTML page writer panicked"))
+            .chain([mine])
+            .collect::<io::Result<()>>()
+    })?;
     let index = index(report, sources.coverage, &pages);
     fs::write(dir.join("index.html"), index)
+}
+
+fn write_page_file(dir: &Utf8Path, path: &str, sources: &Sources) -> io::Result<()> {
+    let file = &sources.coverage.files[path];
+    let page = dir.join("files").join(format!("{path}.html"));
+    fs::create_dir_all(page.parent().expect("a page has a directory"))?;
+    let changed = sources
+        .changed
+        .files
+        .get(path)
+        .map_or(&[][..], Vec::as_slice);
+    let source = fs::read(sources.root.join(path))
+        .ok()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    let html = render_page(path, file, changed, source.as_deref());
+    fs::write(&page, html)
 }
 
 /// The files that get a page: the changed ones measured, then the rest, in path order,
@@ -179,20 +199,14 @@ fn index(report: &Report, coverage: &RepoCoverage, pages: &[&str]) -> String {
     html
 }
 
-fn write_page(
-    out: &mut impl Write,
-    path: &str,
-    file: &FileCoverage,
-    changed: &[u32],
-    source: Option<&str>,
-) -> io::Result<()> {
+fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<&str>) -> String {
     let up = "../".repeat(path.matches('/').count() + 1);
-    out.write_all(head(path).as_bytes())?;
-    writeln!(
+    let mut out = head(path);
+    let _ = writeln!(
         out,
         "<p><a href=\"{up}index.html\">All files</a></p>\n<h1>{}</h1>",
         escape(path)
-    )?;
+    );
     let rules = file.line_rules();
     let (mut measured, mut run) = (0, 0);
     for &line in changed {
@@ -201,7 +215,7 @@ fn write_page(
             run += usize::from(covered);
         }
     }
-    writeln!(
+    let _ = writeln!(
         out,
         "<p>Lines {} ({}/{}), branches {}, functions {}. Changed lines measured: {measured}, \
          run: {run}{}. Marked at the left: changed lines.</p>",
@@ -215,14 +229,13 @@ fn write_page(
         } else {
             String::new()
         }
-    )?;
+    );
     let Some(source) = source else {
-        writeln!(
-            out,
+        out.push_str(
             "<p class=\"note\">The source is not in the working tree (deleted or moved since \
-             the report was made).</p>\n</body>\n</html>"
-        )?;
-        return Ok(());
+             the report was made).</p>\n</body>\n</html>\n",
+        );
+        return out;
     };
     let mut partial: Vec<u32> = file
         .branches
@@ -231,7 +244,8 @@ fn write_page(
         .map(|b| b.line)
         .collect();
     partial.sort_unstable();
-    out.write_all(b"<table class=\"src\">\n")?;
+    out.reserve(source.len() + source.len() / 2 + 120 * source.lines().count());
+    out.push_str("<table class=\"src\">\n");
     for (i, text) in source.lines().enumerate() {
         let line = i as u32 + 1;
         let state = match rules.covered(line) {
@@ -245,17 +259,19 @@ fn write_page(
         } else {
             ""
         };
-        let hits = file
-            .lines
-            .get(line)
-            .map_or(String::new(), |hits| hits.to_string());
-        writeln!(
+        let _ = write!(
             out,
-            "<tr id=\"L{line}\" class=\"{state}{mark}\"><td class=\"m\"></td><td class=\"n\">{line}</td><td class=\"h\">{hits}</td><td class=\"c\">{}</td></tr>",
-            escape(text)
-        )?;
+            "<tr id=\"L{line}\" class=\"{state}{mark}\"><td class=\"m\"></td><td class=\"n\">{line}</td><td class=\"h\">"
+        );
+        if let Some(hits) = file.lines.get(line) {
+            let _ = write!(out, "{hits}");
+        }
+        out.push_str("</td><td class=\"c\">");
+        escape_into(&mut out, text);
+        out.push_str("</td></tr>\n");
     }
-    out.write_all(b"</table>\n</body>\n</html>\n")
+    out.push_str("</table>\n</body>\n</html>\n");
+    out
 }
 
 fn head(title: &str) -> String {
@@ -270,17 +286,26 @@ fn head(title: &str) -> String {
 /// `text` safe inside HTML text and attribute values.
 fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
+    escape_into(&mut escaped, text);
     escaped
+}
+
+/// Appends `text` to `out`, safe inside HTML text and attribute values; runs without a
+/// special character are copied whole.
+fn escape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// A repository path as a relative URL: each component percent-encoded, `/` kept.

@@ -1,16 +1,22 @@
-//! The reports of a coverage run, for people and for machines.
+//! The reports of a coverage run, for people and for machines: one renderer per format
+//! over one [`Report`].
 
 mod badge;
 mod cobertura;
 mod html;
 mod json;
 mod markdown;
+mod terminal;
 
-pub use badge::{badge_color, badge_svg, shields_endpoint};
-pub use cobertura::write_cobertura;
-pub use html::{MAX_PAGES, Sources, write_html};
+pub use html::Sources;
 pub use json::json_report;
-pub use markdown::{HtmlLink, markdown_summary, ranges_text};
+pub use markdown::{HtmlLink, markdown_summary};
+pub use terminal::terminal_table;
+
+pub(crate) use badge::{badge_svg, shields_endpoint};
+pub(crate) use cobertura::write_cobertura;
+pub(crate) use html::write_html;
+use markdown::ranges_text;
 
 use crate::filter::FileFilter;
 use crate::patch::{Overall, PatchCoverage, Verdict};
@@ -44,7 +50,7 @@ impl Report<'_> {
 }
 
 /// The verdict in a line: `✅ Patch coverage 90.0% of 10 changed lines (gate 85%)`.
-pub fn headline(report: &Report) -> String {
+fn headline(report: &Report) -> String {
     let patch = report.patch;
     let threshold = format!("{}%", report.threshold);
     match report.verdict() {
@@ -65,7 +71,7 @@ pub fn headline(report: &Report) -> String {
 }
 
 /// The filter in words, such as `--include src/** --exclude *_test.ts`; empty without one.
-pub fn filter_text(filter: &FileFilter) -> String {
+fn filter_text(filter: &FileFilter) -> String {
     let flags = filter
         .include
         .iter()
@@ -80,7 +86,7 @@ pub fn filter_text(filter: &FileFilter) -> String {
 }
 
 /// A percentage with one decimal, `"–"` for none.
-pub fn show_percent(percent: Option<f64>) -> String {
+fn show_percent(percent: Option<f64>) -> String {
     match percent {
         // Truncated, not rounded: 84.96% must not read as 85.0% next to an 85% gate.
         Some(p) => format!("{:.1}%", (p * 10.0).floor() / 10.0),

@@ -3,14 +3,16 @@
 use std::fmt::Write;
 
 use camino::Utf8Path;
-use coverage_export::Verdict;
-use coverage_export::reports::{Report, filter_text, ranges_text, show_percent};
+
+use super::{Report, filter_text, ranges_text, show_percent};
+use crate::patch::Verdict;
 
 /// Files listed before the rest are summed up.
 const MAX_FILES: usize = 40;
 
-/// A table of the changed files, their uncovered ranges, overall figures and the verdict.
-pub fn table(report: &Report, out: &Utf8Path) -> String {
+/// A table of the changed files, their uncovered ranges, overall figures and the verdict;
+/// `out` is the reports directory it names.
+pub fn terminal_table(report: &Report, out: &Utf8Path) -> String {
     let patch = report.patch;
     let mut text = String::new();
     let _ = writeln!(text, "patch coverage of {}", report.diff_name);
