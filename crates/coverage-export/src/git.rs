@@ -229,8 +229,7 @@ impl Repository {
     /// includes. The stages run side by side, the committed one split in parts (see
     /// [`Repository::committed_parts`]); each streams through the parser.
     pub fn changed_lines(&self, range: &Range, scope: Scope) -> Result<ChangedLines, GitError> {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        self.changed_lines_on(range, scope, cores)
+        self.changed_lines_on(range, scope, crate::workers())
     }
 
     fn changed_lines_on(
@@ -239,40 +238,37 @@ impl Repository {
         scope: Scope,
         cores: usize,
     ) -> Result<ChangedLines, GitError> {
-        const COMMITTED: usize = 0;
-        let mut jobs: Vec<(usize, Vec<String>)> = self
-            .committed_parts(range, cores)?
-            .into_iter()
-            .map(|args| (COMMITTED, args))
-            .collect();
+        // Each stage's `git diff` arguments, one set per part.
+        let mut stages = vec![self.committed_parts(range, cores)?];
         if scope.staged {
-            jobs.push((1, vec!["--cached".to_owned()]));
+            stages.push(vec![vec!["--cached".to_owned()]]);
         }
         if scope.unstaged {
-            jobs.push((2, vec![]));
+            stages.push(vec![vec![]]);
         }
         let results: Vec<(usize, Result<DiffStage, GitError>)> = std::thread::scope(|threads| {
-            let handles: Vec<_> = jobs
+            let handles: Vec<_> = stages
                 .iter()
-                .map(|(stage, args)| (*stage, threads.spawn(move || self.diff_stage(args))))
+                .enumerate()
+                .flat_map(|(stage, parts)| parts.iter().map(move |args| (stage, args)))
+                .map(|(stage, args)| (stage, threads.spawn(move || self.diff_stage(args))))
                 .collect();
             handles
                 .into_iter()
                 .map(|(stage, h)| (stage, h.join().expect("a diff thread panicked")))
                 .collect()
         });
-        let mut stages = vec![DiffStage::default(); 3];
+        let mut combined = vec![DiffStage::default(); stages.len()];
         for (stage, result) in results {
             // The parts of one stage name disjoint files.
-            stages[stage].files.extend(result?.files);
+            combined[stage].files.extend(result?.files);
         }
-        Ok(ChangedLines::combine(stages))
+        Ok(ChangedLines::combine(combined))
     }
 
     /// The `git diff` arguments of the committed range, in up to `cores` parts that run
-    /// side by side:
-    /// one `git diff` of a large range keeps a single core busy for most of a coverage
-    /// run. Rename detection pairs only added with deleted files (`--find-renames`, no
+    /// side by side: one `git diff` of a large range keeps a single core busy for most of
+    /// a coverage run. Rename detection pairs only added with deleted files (`--find-renames`, no
     /// copies, no rewrites), so all of those stay in the first part and the modified
     /// files are shared out; each part's output is then exactly the whole diff's for its
     /// files. One part for small ranges, on one core, or where the paths would not fit

@@ -9,7 +9,7 @@
 //!   to the changed lines and the report's files alike.
 //! - [`PatchCoverage`] / [`Overall`]: the figures; [`reports`] and [`write_outputs`]:
 //!   JSON (diff-cover's fields), Markdown, terminal, HTML, lcov, Cobertura, badges.
-//! - [`analyze`]: all of it, reading the report while git computes the diff.
+//! - [`analyze`]: all of it, reading the report once git has computed the diff.
 
 #![warn(missing_docs)]
 
@@ -36,6 +36,12 @@ use lcov::read_lcov;
 use paths::PathMap;
 
 use camino::Utf8Path;
+
+/// Threads for work that splits by file (the parts of a large diff, the HTML pages): one
+/// per core, at most four.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
 
 /// What [`analyze`] reads.
 #[derive(Debug, Clone)]

@@ -48,7 +48,7 @@ tr.chg td.m{border-left:4px solid #0969da}td.m{width:2px}.note{color:#57606a}";
 pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Result<()> {
     let pages = paged_files(report, sources.coverage);
     let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let workers = crate::workers();
     let write_pages = || -> io::Result<()> {
         while let Some(path) = pages.get(next.fetch_add(1, Ordering::Relaxed)) {
             write_page_file(dir, path, sources)?;
