@@ -171,7 +171,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         remaps: args.path_prefix.clone(),
         filter,
     };
-    let (analysis, staged) = analyze(&inputs, |coverage, _| {
+    let (analysis, staged) = analyze(&inputs, |coverage| {
         stage_coverage_files(&out, coverage, repo.root())
     })?;
     let lcov_name = lcov.to_string();

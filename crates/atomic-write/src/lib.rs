@@ -46,6 +46,8 @@ pub struct AtomicFile {
     path: Utf8PathBuf,
     temp: Utf8PathBuf,
     committed: bool,
+    /// Nothing was written since the last [`sync`](Self::sync).
+    synced: bool,
     _removal: interrupt::Removal,
 }
 
@@ -59,6 +61,7 @@ impl AtomicFile {
             path: path.to_owned(),
             temp,
             committed: false,
+            synced: false,
             _removal: removal,
         };
         if let Some(replaced) = replaced {
@@ -77,10 +80,21 @@ impl AtomicFile {
         &self.temp
     }
 
-    /// Flushes the file to disk and renames it over its name.
-    pub fn commit(mut self) -> io::Result<()> {
+    /// Flushes what was written so far to disk, on the thread that wrote it, so that a
+    /// later [`commit`](Self::commit) of a large file only renames it.
+    pub fn sync(&mut self) -> io::Result<()> {
         self.file.flush()?;
         self.file.sync_all()?;
+        self.synced = true;
+        Ok(())
+    }
+
+    /// Flushes the file to disk (unless [`sync`](Self::sync) did and nothing was written
+    /// since) and renames it over its name.
+    pub fn commit(mut self) -> io::Result<()> {
+        if !self.synced {
+            self.sync()?;
+        }
         interrupt::unless_stopping(|| fs::rename(&self.temp, &self.path))?;
         self.committed = true;
         sync_dir(&self.path);
@@ -90,10 +104,12 @@ impl AtomicFile {
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.synced = false;
         self.file.write(buf)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.synced = false;
         self.file.write_all(buf)
     }
 
@@ -300,6 +316,23 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn a_file_synced_early_stays_hidden_and_is_put_in_place_whole() {
+        let (_dir, dir) = temp_dir();
+        let path = dir.join("lcov.info");
+        let mut file = AtomicFile::create(&path).unwrap();
+        file.write_all(b"SF:a.ts\n").unwrap();
+        file.sync().unwrap();
+        assert!(!path.exists(), "a sync puts nothing in place");
+        file.write_all(b"end_of_record\n").unwrap();
+        file.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "SF:a.ts\nend_of_record\n"
+        );
+        assert_eq!(names(&dir), ["lcov.info"]);
     }
 
     #[test]

@@ -70,9 +70,11 @@ impl StagedFiles {
             .map_err(|e| context(&path, e));
         // Kept when the write failed too, so that dropping self removes the file; a failed
         // file's unwritten buffer is dropped with it.
-        let (file, _) = out.into_parts();
+        let (mut file, _) = out.into_parts();
+        // On disk now, on the writer's thread: the large files are written beside git.
+        let synced = written.and_then(|()| file.sync().map_err(|e| context(&path, e)));
         self.files.push(file);
-        written
+        synced
     }
 
     /// A directory `name` in `dir`, filled by `write` under a fresh hidden name.

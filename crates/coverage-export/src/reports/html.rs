@@ -44,20 +44,29 @@ tr.chg td.m{border-left:4px solid #0969da}td.m{width:2px}.note{color:#57606a}";
 
 /// Writes `index.html` and the pages (`files/<path>.html`) into `dir`, which exists. The
 /// pages are written on as many threads as there are cores (at most four): they are most
-/// of the HTML report's time, and independent of each other.
+/// of the HTML report's time, and independent of each other. Each thread takes a whole
+/// directory of pages at a time, so that no two create files in one directory at once
+/// (they would wait on each other's hold of it).
 pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Result<()> {
     let pages = paged_files(report, sources.coverage);
+    let mut by_dir = pages.clone();
+    by_dir.sort_unstable_by_key(|path| (parent(path), *path));
+    let groups: Vec<&[&str]> = by_dir.chunk_by(|a, b| parent(a) == parent(b)).collect();
     let next = AtomicUsize::new(0);
     let workers = crate::workers();
-    let write_pages = || -> io::Result<()> {
-        while let Some(path) = pages.get(next.fetch_add(1, Ordering::Relaxed)) {
-            write_page_file(dir, path, sources)?;
+    let write_groups = || -> io::Result<()> {
+        while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let pages_dir = dir.join("files").join(parent(group[0]));
+            fs::create_dir_all(&pages_dir)?;
+            for path in *group {
+                write_page_file(&pages_dir, path, sources)?;
+            }
         }
         Ok(())
     };
     std::thread::scope(|threads| {
-        let helpers: Vec<_> = (1..workers).map(|_| threads.spawn(write_pages)).collect();
-        let mine = write_pages();
+        let helpers: Vec<_> = (1..workers).map(|_| threads.spawn(write_groups)).collect();
+        let mine = write_groups();
         helpers
             .into_iter()
             .map(|h| h.join().expect("an HTML page writer panicked"))
@@ -68,10 +77,15 @@ pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Res
     fs::write(dir.join("index.html"), index)
 }
 
-fn write_page_file(dir: &Utf8Path, path: &str, sources: &Sources) -> io::Result<()> {
+/// The directory part of a repository path, `""` at the top.
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// Writes the page of `path` into `pages_dir`, its directory's place under `files/`.
+fn write_page_file(pages_dir: &Utf8Path, path: &str, sources: &Sources) -> io::Result<()> {
     let file = &sources.coverage.files[path];
-    let page = dir.join("files").join(format!("{path}.html"));
-    fs::create_dir_all(page.parent().expect("a page has a directory"))?;
+    let name = path.rsplit_once('/').map_or(path, |(_, name)| name);
     let changed = sources
         .changed
         .files
@@ -81,7 +95,7 @@ fn write_page_file(dir: &Utf8Path, path: &str, sources: &Sources) -> io::Result<
         .ok()
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
     let html = render_page(path, file, changed, source.as_deref());
-    fs::write(&page, html)
+    fs::write(pages_dir.join(format!("{name}.html")), html)
 }
 
 /// The files that get a page: the changed ones measured, then the rest, in path order,

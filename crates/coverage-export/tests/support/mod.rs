@@ -119,7 +119,7 @@ pub fn ours_filtered(
             .collect(),
         filter: filter.clone(),
     };
-    let (analysis, staged): (Analysis, _) = analyze(&inputs, |coverage, _| {
+    let (analysis, staged): (Analysis, _) = analyze(&inputs, |coverage| {
         stage_coverage_files(out, coverage, repository.root())
     })
     .unwrap();
