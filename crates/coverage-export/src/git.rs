@@ -394,11 +394,12 @@ fn command_error(command: &str, error: impl std::fmt::Display) -> GitError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// The benchmark's generator: renamed (some edited), added, deleted and modified files.
-    fn generated(files: u32) -> (tempfile::TempDir, Repository) {
+    /// The benchmark's generator: renamed (some edited), added, deleted and modified
+    /// files, in `repo`, and its report `coverage.lcov` beside the repository.
+    pub(crate) fn generated(files: u32) -> (tempfile::TempDir, Repository) {
         let dir = tempfile::tempdir().unwrap();
         let root = Utf8Path::from_path(dir.path()).unwrap().join("p");
         let script =

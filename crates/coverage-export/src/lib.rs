@@ -161,19 +161,9 @@ mod tests {
     /// staged from it are the same.
     #[test]
     fn a_report_read_beside_git_gives_what_one_read_after_it_gives() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = Utf8Path::from_path(dir.path()).unwrap().join("p");
-        let script =
-            Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/make_patch_repo.py");
-        let status = std::process::Command::new("python3")
-            .args([script.as_str(), root.as_str(), "--files=300"])
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("python3 is needed to generate the test repository");
-        assert!(status.success(), "{script} failed");
-        let repo = Repository::discover(&root.join("repo")).unwrap();
+        let (_dir, repo) = git::tests::generated(300);
         let range = repo.range("base").unwrap();
-        let lcov = root.join("coverage.lcov");
+        let lcov = repo.root().parent().unwrap().join("coverage.lcov");
         let inputs = Inputs {
             lcov: &lcov,
             repo: &repo,

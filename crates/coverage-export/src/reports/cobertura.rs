@@ -8,6 +8,8 @@ use camino::Utf8Path;
 use crate::coverage::FileCoverage;
 use crate::patch::RepoCoverage;
 
+use super::split_path;
+
 /// Writes `coverage` as Cobertura XML: a package per directory, a class per file, its
 /// functions as methods, its lines with branch conditions. `root` is the `<source>`
 /// that the repository-relative `filename`s are relative to; `timestamp` is in
@@ -20,7 +22,7 @@ pub fn write_cobertura(
 ) -> io::Result<()> {
     let mut packages: BTreeMap<&str, Vec<(&str, &FileCoverage)>> = BTreeMap::new();
     for (path, file) in &coverage.files {
-        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let dir = split_path(path).0;
         packages.entry(dir).or_default().push((path, file));
     }
     let all = Rates::of(coverage.files.values());
@@ -70,7 +72,7 @@ pub fn write_cobertura(
 
 fn write_class(out: &mut impl Write, path: &str, file: &FileCoverage) -> io::Result<()> {
     let rates = Rates::of([file]);
-    let name = path.rsplit_once('/').map_or(path, |(_, name)| name);
+    let name = split_path(path).1;
     writeln!(
         out,
         r#"        <class name="{}" filename="{}" line-rate="{}" branch-rate="{}" complexity="0">"#,

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use camino::Utf8Path;
 
-use super::{Report, filter_text, headline, ranges_text, show_percent};
+use super::{Report, filter_text, headline, ranges_text, show_percent, split_path};
 use crate::coverage::FileCoverage;
 use crate::diff::ChangedLines;
 use crate::patch::{RepoCoverage, percent};
@@ -50,13 +50,15 @@ tr.chg td.m{border-left:4px solid #0969da}td.m{width:2px}.note{color:#57606a}";
 pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Result<()> {
     let pages = paged_files(report, sources.coverage);
     let mut by_dir = pages.clone();
-    by_dir.sort_unstable_by_key(|path| (parent(path), *path));
-    let groups: Vec<&[&str]> = by_dir.chunk_by(|a, b| parent(a) == parent(b)).collect();
+    by_dir.sort_unstable_by_key(|path| (split_path(path).0, *path));
+    let groups: Vec<&[&str]> = by_dir
+        .chunk_by(|a, b| split_path(a).0 == split_path(b).0)
+        .collect();
     let next = AtomicUsize::new(0);
     let workers = crate::workers();
     let write_groups = || -> io::Result<()> {
         while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let pages_dir = dir.join("files").join(parent(group[0]));
+            let pages_dir = dir.join("files").join(split_path(group[0]).0);
             fs::create_dir_all(&pages_dir)?;
             for path in *group {
                 write_page_file(&pages_dir, path, sources)?;
@@ -77,15 +79,10 @@ pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Res
     fs::write(dir.join("index.html"), index)
 }
 
-/// The directory part of a repository path, `""` at the top.
-fn parent(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(dir, _)| dir)
-}
-
 /// Writes the page of `path` into `pages_dir`, its directory's place under `files/`.
 fn write_page_file(pages_dir: &Utf8Path, path: &str, sources: &Sources) -> io::Result<()> {
     let file = &sources.coverage.files[path];
-    let name = path.rsplit_once('/').map_or(path, |(_, name)| name);
+    let name = split_path(path).1;
     let changed = sources
         .changed
         .files

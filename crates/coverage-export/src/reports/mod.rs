@@ -93,3 +93,8 @@ fn show_percent(percent: Option<f64>) -> String {
         None => "–".to_owned(),
     }
 }
+
+/// A repository path's directory (`""` at the top) and file name.
+fn split_path(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
