@@ -316,8 +316,14 @@ impl<'a> LineRules<'a> {
 
     /// `None` when the line is not coverable, else whether it is covered.
     pub fn covered(&self, line: u32) -> Option<bool> {
+        self.covered_with(line, self.file.lines.get(line))
+    }
+
+    /// [`LineRules::covered`] for a caller that has looked up the line's `DA` hits
+    /// already (walking the lines in order).
+    pub(crate) fn covered_with(&self, line: u32, hits: Option<u64>) -> Option<bool> {
         let branches = self.branches.get(&line);
-        if let Some(hits) = self.file.lines.get(line) {
+        if let Some(hits) = hits {
             return Some(hits > 0 || branches.is_some_and(|b| b.executions > 0));
         }
         if let Some(b) = branches {

@@ -157,12 +157,14 @@ impl Parser {
         };
         match tag {
             b"DA" => {
-                let fields = split_fields(value, 3);
-                if !(2..=3).contains(&fields.len()) {
+                // Most lines of a report: split without collecting. A third field (a
+                // checksum) is allowed and ignored.
+                let mut fields = value.splitn(3, |&b| b == b',');
+                let (Some(line_field), Some(hits_field)) = (fields.next(), fields.next()) else {
                     return Err(format!("DA needs <line>,<hits>: {}", show(line)));
-                }
-                let line_no = line_number(fields[0], "DA line")?;
-                let hits = count(fields[1], "DA hit count")?;
+                };
+                let line_no = line_number(line_field, "DA line")?;
+                let hits = count(hits_field, "DA hit count")?;
                 self.da.push((line_no, hits));
             }
             b"BRDA" => {
@@ -395,7 +397,7 @@ pub fn write_lcov<'a>(
         }
         writeln!(out, "BRF:{}", file.branches.len())?;
         writeln!(out, "BRH:{}", file.branches_hit())?;
-        let mut digits = itoa_buffer();
+        let mut digits = [0; 20];
         for (line, hits) in file.lines.iter() {
             out.write_all(b"DA:")?;
             out.write_all(format_u64(&mut digits, u64::from(line)))?;
@@ -410,12 +412,9 @@ pub fn write_lcov<'a>(
     Ok(())
 }
 
-fn itoa_buffer() -> [u8; 20] {
-    [0; 20]
-}
-
-// Millions of DA lines: formatting them without `fmt` machinery is a measurable share.
-fn format_u64(buffer: &mut [u8; 20], mut n: u64) -> &[u8] {
+/// `n` in decimal, in `buffer`. Millions of DA lines: formatting them without `fmt`
+/// machinery is a measurable share of writing a report.
+pub(crate) fn format_u64(buffer: &mut [u8; 20], mut n: u64) -> &[u8] {
     let mut i = buffer.len();
     loop {
         i -= 1;

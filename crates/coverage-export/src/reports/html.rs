@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
+use std::iter::Peekable;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use camino::Utf8Path;
@@ -17,6 +18,7 @@ use camino::Utf8Path;
 use super::{Report, filter_text, headline, ranges_text, show_percent, split_path};
 use crate::coverage::FileCoverage;
 use crate::diff::ChangedLines;
+use crate::lcov::format_u64;
 use crate::patch::{RepoCoverage, percent};
 
 /// Files with a page of their own, at most.
@@ -88,9 +90,10 @@ fn write_page_file(pages_dir: &Utf8Path, path: &str, sources: &Sources) -> io::R
         .files
         .get(path)
         .map_or(&[][..], Vec::as_slice);
-    let source = fs::read(sources.root.join(path))
-        .ok()
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    let source = fs::read(sources.root.join(path)).ok().map(|bytes| {
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    });
     let html = render_page(path, file, changed, source.as_deref());
     fs::write(pages_dir.join(format!("{name}.html")), html)
 }
@@ -257,25 +260,42 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
     partial.sort_unstable();
     out.reserve(source.len() + source.len() / 2 + 120 * source.lines().count());
     out.push_str("<table class=\"src\">\n");
+    // The source's lines in order, each list walked once beside them (all are sorted).
+    let mut entries = file.lines.iter().peekable();
+    let mut changed = changed.iter().peekable();
+    let mut partial = partial.iter().peekable();
+    let mut digits = [0; 20];
     for (i, text) in source.lines().enumerate() {
         let line = i as u32 + 1;
-        let state = match rules.covered(line) {
-            Some(true) if partial.binary_search(&line).is_ok() => "part",
+        while entries.next_if(|&(l, _)| l < line).is_some() {}
+        let hits = entries.next_if(|&(l, _)| l == line).map(|(_, hits)| hits);
+        let is_partial = advance_to(&mut partial, line);
+        let state = match rules.covered_with(line, hits) {
+            Some(true) if is_partial => "part",
             Some(true) => "hit",
             Some(false) => "miss",
             None => "",
         };
-        let mark = if changed.binary_search(&line).is_ok() {
+        let mark = if advance_to(&mut changed, line) {
             " chg"
         } else {
             ""
         };
-        let _ = write!(
-            out,
-            "<tr id=\"L{line}\" class=\"{state}{mark}\"><td class=\"m\"></td><td class=\"n\">{line}</td><td class=\"h\">"
-        );
-        if let Some(hits) = file.lines.get(line) {
-            let _ = write!(out, "{hits}");
+        let number = decimal(&mut digits, u64::from(line));
+        for part in [
+            "<tr id=\"L",
+            number,
+            "\" class=\"",
+            state,
+            mark,
+            "\"><td class=\"m\"></td><td class=\"n\">",
+            number,
+            "</td><td class=\"h\">",
+        ] {
+            out.push_str(part);
+        }
+        if let Some(hits) = hits {
+            out.push_str(decimal(&mut digits, hits));
         }
         out.push_str("</td><td class=\"c\">");
         escape_into(&mut out, text);
@@ -283,6 +303,17 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
     }
     out.push_str("</table>\n</body>\n</html>\n");
     out
+}
+
+/// Moves `list` (sorted) past the numbers below `line`; whether `line` is next, taken.
+fn advance_to(list: &mut Peekable<std::slice::Iter<u32>>, line: u32) -> bool {
+    while list.next_if(|&&l| l < line).is_some() {}
+    list.next_if(|&&l| l == line).is_some()
+}
+
+/// `n` in decimal, without `fmt`: pages hold hundreds of thousands of numbers.
+fn decimal(buffer: &mut [u8; 20], n: u64) -> &str {
+    std::str::from_utf8(format_u64(buffer, n)).expect("decimal digits are ASCII")
 }
 
 fn head(title: &str) -> String {
@@ -305,7 +336,10 @@ fn escape(text: &str) -> String {
 /// special character are copied whole.
 fn escape_into(out: &mut String, text: &str) {
     let mut rest = text;
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
         out.push_str(&rest[..at]);
         out.push_str(match rest.as_bytes()[at] {
             b'&' => "&amp;",
@@ -380,6 +414,46 @@ mod tests {
             "no link without a page"
         );
         assert!(index.contains("<a href=\"files/src/f0599.ts.html\">src/f0599.ts</a>"));
+    }
+
+    /// Each source line gets its own entry's hits and state, whatever the report holds
+    /// around it: a line 0, entries past the end of the source, two untaken branches on
+    /// one line, a line measured only by its branches.
+    #[test]
+    fn a_page_marks_each_line_by_its_own_entries() {
+        let branch = |line, taken| crate::coverage::Branch {
+            line,
+            id: "0,0".into(),
+            taken,
+        };
+        let file = FileCoverage {
+            lines: crate::coverage::Lines::from_sorted([(0, 9), (2, 3), (3, 0), (4, 1), (9, 5)]),
+            branches: vec![branch(2, Some(0)), branch(2, None), branch(5, Some(1))],
+            functions: vec![],
+        };
+        let source = "a\nb\nc\nd<\ne\nf";
+        let page = render_page("src/x.ts", &file, &[2, 4, 6, 7], Some(source));
+        let rows: Vec<&str> = page.lines().filter(|l| l.starts_with("<tr id=")).collect();
+        let row = |line: u32, class: &str, hits: &str, text: &str| {
+            format!(
+                "<tr id=\"L{line}\" class=\"{class}\"><td class=\"m\"></td><td class=\"n\">{line}</td><td class=\"h\">{hits}</td><td class=\"c\">{text}</td></tr>"
+            )
+        };
+        assert_eq!(
+            rows,
+            [
+                row(1, "", "", "a"),
+                row(2, "part chg", "3", "b"),
+                row(3, "miss", "0", "c"),
+                row(4, "hit chg", "1", "d&lt;"),
+                row(5, "hit", "", "e"),
+                row(6, " chg", "", "f"),
+            ]
+        );
+        assert!(
+            page.contains("Changed lines measured: 2, run: 2 (100.0%)"),
+            "{page}"
+        );
     }
 
     #[test]
