@@ -2,6 +2,7 @@
 
 use std::io::{BufReader, Read};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use xshell::{Shell, cmd};
@@ -196,38 +197,40 @@ impl Repository {
 
     /// The range `base...HEAD`, checked: HEAD and the base exist and share history.
     pub fn range(&self, base: &str) -> Result<Range, GitError> {
-        if !self.has_commit("HEAD")? {
-            return Err(GitError::NoCommits {
-                root: self.root.clone(),
-            });
-        }
-        if !self.has_commit(base)? {
-            return Err(GitError::UnknownBase {
-                base: base.to_owned(),
-                shallow: self.is_shallow()?,
-            });
-        }
         let sh = shell(&self.root)?;
         let output = cmd!(sh, "git merge-base {base} HEAD")
             .quiet()
             .ignore_status()
             .output()
             .map_err(|e| command_error("git merge-base", e))?;
-        if !output.status.success() {
-            return Err(GitError::NoMergeBase {
+        if output.status.success() {
+            return Ok(Range {
                 base: base.to_owned(),
-                shallow: self.is_shallow()?,
+                merge_base: String::from_utf8_lossy(&output.stdout).trim().to_owned(),
             });
         }
-        Ok(Range {
+        // Which of the three it is, asked only when it failed.
+        if !self.has_commit("HEAD")? {
+            return Err(GitError::NoCommits {
+                root: self.root.clone(),
+            });
+        }
+        let shallow = self.is_shallow()?;
+        if !self.has_commit(base)? {
+            return Err(GitError::UnknownBase {
+                base: base.to_owned(),
+                shallow,
+            });
+        }
+        Err(GitError::NoMergeBase {
             base: base.to_owned(),
-            merge_base: String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            shallow,
         })
     }
 
     /// The changed lines of `range`, plus the staged and unstaged changes that `scope`
-    /// includes. The stages run side by side, the committed one split in parts (see
-    /// [`Repository::committed_parts`]); each streams through the parser.
+    /// includes. Each stage's `git diff` streams through the parser; they run side by
+    /// side, the committed one split in parts (see [`Repository::committed_parts`]).
     pub fn changed_lines(&self, range: &Range, scope: Scope) -> Result<ChangedLines, GitError> {
         self.changed_lines_on(range, scope, crate::workers())
     }
@@ -238,27 +241,37 @@ impl Repository {
         scope: Scope,
         cores: usize,
     ) -> Result<ChangedLines, GitError> {
-        // Each stage's `git diff` arguments, one set per part.
-        let mut stages = vec![self.committed_parts(range, cores)?];
+        // Each job: its stage and its `git diff` arguments. The committed range's first
+        // part (the largest) goes first, then the other stages (usually small), then the
+        // rest of the parts, so that the cores finish together.
+        let mut committed = self.committed_parts(range, cores)?.into_iter();
+        let mut jobs: Vec<(usize, Vec<String>)> =
+            committed.next().map(|p| (0, p)).into_iter().collect();
         if scope.staged {
-            stages.push(vec![vec!["--cached".to_owned()]]);
+            jobs.push((1, vec!["--cached".to_owned()]));
         }
         if scope.unstaged {
-            stages.push(vec![vec![]]);
+            jobs.push((2, vec![]));
         }
+        jobs.extend(committed.map(|p| (0, p)));
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            while let Some((stage, args)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                done.push((*stage, self.diff_stage(args)));
+            }
+            done
+        };
         let results: Vec<(usize, Result<DiffStage, GitError>)> = std::thread::scope(|threads| {
-            let handles: Vec<_> = stages
-                .iter()
-                .enumerate()
-                .flat_map(|(stage, parts)| parts.iter().map(move |args| (stage, args)))
-                .map(|(stage, args)| (stage, threads.spawn(move || self.diff_stage(args))))
+            let lanes: Vec<_> = (0..cores.min(jobs.len()))
+                .map(|_| threads.spawn(work))
                 .collect();
-            handles
+            lanes
                 .into_iter()
-                .map(|(stage, h)| (stage, h.join().expect("a diff thread panicked")))
+                .flat_map(|lane| lane.join().expect("a diff thread panicked"))
                 .collect()
         });
-        let mut combined = vec![DiffStage::default(); stages.len()];
+        let mut combined = vec![DiffStage::default(); 3];
         for (stage, result) in results {
             // The parts of one stage name disjoint files.
             combined[stage].files.extend(result?.files);
@@ -266,13 +279,14 @@ impl Repository {
         Ok(ChangedLines::combine(combined))
     }
 
-    /// The `git diff` arguments of the committed range, in up to `cores` parts that run
-    /// side by side: one `git diff` of a large range keeps a single core busy for most of
-    /// a coverage run. Rename detection pairs only added with deleted files (`--find-renames`, no
-    /// copies, no rewrites), so all of those stay in the first part and the modified
-    /// files are shared out; each part's output is then exactly the whole diff's for its
-    /// files. One part for small ranges, on one core, or where the paths would not fit
-    /// on a command line.
+    /// The `git diff` arguments of the committed range, in parts to run side by side:
+    /// one `git diff` of a large range keeps a single core busy for most of a coverage
+    /// run. Rename detection pairs only added with deleted files (`--find-renames`, no
+    /// copies, no rewrites), so those make one part (the first: per file the costliest,
+    /// their contents compared with each other), and the modified files are shared out
+    /// in twice as many parts as cores, taken by whichever core is free; each part's
+    /// output is then exactly the whole diff's for its files. One part for small ranges,
+    /// on one core, or where the paths would not fit on a command line.
     fn committed_parts(&self, range: &Range, cores: usize) -> Result<Vec<Vec<String>>, GitError> {
         /// Fewer changed files than this are diffed faster than a second git starts.
         const MIN_FILES: usize = 256;
@@ -298,19 +312,14 @@ impl Repository {
         if files.len() < MIN_FILES || path_bytes > MAX_PATH_BYTES {
             return Ok(vec![whole]);
         }
-        let (mut first, modified): (Vec<_>, Vec<_>) = files
+        let (paired, modified): (Vec<_>, Vec<_>) = files
             .into_iter()
             .partition(|(status, _)| matches!(status, b'A' | b'D'));
-        let fill = (first.len() + modified.len())
-            .div_ceil(cores)
-            .saturating_sub(first.len())
-            .min(modified.len());
-        let (to_first, rest) = modified.split_at(fill);
-        first.extend_from_slice(to_first);
-        let mut parts = vec![first.as_slice()];
-        parts.extend(rest.chunks(rest.len().div_ceil(cores - 1).max(1)));
+        let mut parts: Vec<&[(u8, &str)]> = vec![&paired];
+        parts.extend(modified.chunks(modified.len().div_ceil(2 * cores).max(1)));
         Ok(parts
             .into_iter()
+            .filter(|part| !part.is_empty())
             .map(|part| {
                 let mut args = whole.clone();
                 args.push("--".to_owned());
@@ -424,17 +433,60 @@ pub(crate) mod tests {
         assert_eq!(repo.committed_parts(&range, 1).unwrap().len(), 1);
         for cores in [2, 3, 4] {
             let parts = repo.committed_parts(&range, cores).unwrap();
-            assert_eq!(parts.len(), cores, "{cores} cores");
-            assert!(
-                parts[1..].iter().all(|p| p.len() > 3),
-                "every part has files"
-            );
+            // The added and deleted files, then the modified ones in twice as many parts
+            // as cores.
+            assert_eq!(parts.len(), 1 + 2 * cores, "{cores} cores");
+            assert!(parts.iter().all(|p| p.len() > 3), "every part has files");
         }
         let whole = repo.changed_lines_on(&range, scope, 1).unwrap();
         assert!(whole.files.len() > 256 && whole.line_count() > 10_000);
         for cores in [2, 3] {
             assert_eq!(repo.changed_lines_on(&range, scope, cores).unwrap(), whole);
         }
+    }
+
+    /// Runs git in `dir`, which it must succeed at.
+    fn git(dir: &Utf8Path, args: &[&str]) {
+        let status = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("git is needed for these tests");
+        assert!(status.success(), "git {args:?} failed in {dir}");
+    }
+
+    /// A range is asked of git once; when that fails, the error says which of the three
+    /// causes it is.
+    #[test]
+    fn a_range_that_cannot_be_made_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        git(root, &["init", "-q", "-b", "main"]);
+        let repo = Repository::discover(root).unwrap();
+        assert!(matches!(
+            repo.range("main"),
+            Err(GitError::NoCommits { .. })
+        ));
+        std::fs::write(root.join("a.ts"), "export const a = 1;\n").unwrap();
+        git(root, &["add", "a.ts"]);
+        git(root, &["commit", "-q", "-m", "a"]);
+        git(root, &["checkout", "-q", "--orphan", "other"]);
+        git(root, &["commit", "-q", "-m", "b"]);
+        assert!(matches!(
+            repo.range("nope"),
+            Err(GitError::UnknownBase { shallow: false, .. })
+        ));
+        assert!(matches!(
+            repo.range("main"),
+            Err(GitError::NoMergeBase { shallow: false, .. })
+        ));
+        git(root, &["checkout", "-q", "main"]);
+        let range = repo.range("main").unwrap();
+        assert_eq!(range.merge_base.len(), 40);
+        assert_eq!(range.base, "main");
     }
 
     #[test]

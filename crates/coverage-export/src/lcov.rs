@@ -62,28 +62,47 @@ pub fn read_lcov(path: &Utf8Path) -> Result<LcovReport, LcovError> {
 /// Parses a tracefile from `reader`; `path` names it in errors.
 pub fn parse_lcov(mut reader: impl BufRead, path: &Utf8Path) -> Result<LcovReport, LcovError> {
     let mut parser = Parser::default();
-    let mut buffer = Vec::with_capacity(256);
+    // The lines are read where they lie in the reader's buffer; only one that spans two
+    // fills of it is copied, into `split`.
+    let mut split = Vec::new();
     let mut number = 0;
-    loop {
-        buffer.clear();
-        let read = reader
-            .read_until(b'\n', &mut buffer)
-            .map_err(|source| LcovError::Io {
-                path: path.to_owned(),
-                source,
-            })?;
-        if read == 0 {
-            break;
-        }
+    let mut line = |parser: &mut Parser, text: &[u8]| {
         number += 1;
         parser
-            .line(trim_end(&buffer))
+            .line(trim_end(text))
             .map_err(|message| LcovError::Syntax {
                 path: path.to_owned(),
                 line: number,
                 message,
-            })?;
+            })
+    };
+    loop {
+        let buffer = reader.fill_buf().map_err(|source| LcovError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        if buffer.is_empty() {
+            if !split.is_empty() {
+                line(&mut parser, &split)?;
+            }
+            break;
+        }
+        let mut rest = buffer;
+        while let Some(end) = memchr::memchr(b'\n', rest) {
+            if split.is_empty() {
+                line(&mut parser, &rest[..end])?;
+            } else {
+                split.extend_from_slice(&rest[..end]);
+                line(&mut parser, &split)?;
+                split.clear();
+            }
+            rest = &rest[end + 1..];
+        }
+        split.extend_from_slice(rest);
+        let read = buffer.len();
+        reader.consume(read);
     }
+    let number = parser.line_number;
     if let Some(record) = &parser.record {
         return Err(LcovError::Syntax {
             path: path.to_owned(),
@@ -143,6 +162,13 @@ impl Parser {
             return Err(format!("not an lcov line: {}", show(line)));
         };
         let (tag, value) = (&line[..colon], &line[colon + 1..]);
+        if tag == b"DA"
+            && self.record.is_some()
+            && let Some(entry) = plain_da(value)
+        {
+            self.da.push(entry);
+            return Ok(());
+        }
         if tag == b"SF" {
             return self.start_record(value);
         }
@@ -338,6 +364,25 @@ impl Record {
     }
 }
 
+/// `<line>,<hits>` of a DA entry in the plain form nearly all of a report's lines take
+/// (digits only, no checksum, in range), read in one pass; `None` for anything else,
+/// which the full rules then read or reject with their message.
+fn plain_da(value: &[u8]) -> Option<(u32, u64)> {
+    let comma = memchr::memchr(b',', value)?;
+    let line = u32::try_from(plain_number(&value[..comma])?).ok()?;
+    Some((line, plain_number(&value[comma + 1..])?))
+}
+
+/// Up to 19 decimal digits, which always fit in a u64.
+fn plain_number(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    digits.iter().try_fold(0, |n: u64, &d| {
+        d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0'))
+    })
+}
+
 fn split_fields(value: &[u8], max: usize) -> Vec<&[u8]> {
     value.splitn(max, |&b| b == b',').collect()
 }
@@ -437,6 +482,34 @@ mod tests {
 
     fn error(text: &str) -> String {
         parse(text).unwrap_err().to_string()
+    }
+
+    /// Lines that span two fills of the reader's buffer read as the same lines, and
+    /// errors name the same line, whatever the buffer's size; DA entries in any form.
+    #[test]
+    fn lines_read_the_same_across_buffer_boundaries() {
+        let text = "TN:\nSF:/p/a.ts\nDA:1,1\nDA:2,0,bXlzdW0\nDA:3,18446744073709551615\n\
+                    DA:4,000012\nLF:4\nLH:3\nend_of_record\nSF:/p/b.ts\nDA:7,2\nend_of_record";
+        let whole = parse(text).unwrap();
+        assert_eq!(
+            whole.files[0].1.lines.iter().collect::<Vec<_>>(),
+            [(1, 1), (2, 0), (3, u64::MAX), (4, 12)]
+        );
+        assert_eq!(whole.files[1].1.lines.iter().collect::<Vec<_>>(), [(7, 2)]);
+        let bad = "SF:/p/a.ts\nDA:1,1\nDA:2,x\nend_of_record\n";
+        for capacity in [1, 2, 3, 7, 64] {
+            let small = |text: &str| {
+                parse_lcov(
+                    BufReader::with_capacity(capacity, text.as_bytes()),
+                    Utf8Path::new("t.lcov"),
+                )
+            };
+            assert_eq!(small(text).unwrap(), whole, "capacity {capacity}");
+            assert_eq!(
+                small(bad).unwrap_err().to_string(),
+                "t.lcov:3: DA hit count is not a number: \"x\""
+            );
+        }
     }
 
     #[test]
