@@ -442,12 +442,12 @@ pub fn write_lcov<'a>(
         }
         writeln!(out, "BRF:{}", file.branches.len())?;
         writeln!(out, "BRH:{}", file.branches_hit())?;
-        let mut digits = [0; 20];
+        let mut digits = itoa::Buffer::new();
         for (line, hits) in file.lines.iter() {
             out.write_all(b"DA:")?;
-            out.write_all(format_u64(&mut digits, u64::from(line)))?;
+            out.write_all(digits.format(line).as_bytes())?;
             out.write_all(b",")?;
-            out.write_all(format_u64(&mut digits, hits))?;
+            out.write_all(digits.format(hits).as_bytes())?;
             out.write_all(b"\n")?;
         }
         writeln!(out, "LH:{}", file.lines.hit())?;
@@ -455,21 +455,6 @@ pub fn write_lcov<'a>(
         writeln!(out, "end_of_record")?;
     }
     Ok(())
-}
-
-/// `n` in decimal, in `buffer`. Millions of DA lines: formatting them without `fmt`
-/// machinery is a measurable share of writing a report.
-pub(crate) fn format_u64(buffer: &mut [u8; 20], mut n: u64) -> &[u8] {
-    let mut i = buffer.len();
-    loop {
-        i -= 1;
-        buffer[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buffer[i..]
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use std::io::{self, Write};
 use camino::Utf8Path;
 
 use crate::coverage::FileCoverage;
-use crate::lcov::format_u64;
 use crate::patch::RepoCoverage;
 
 use super::split_path;
@@ -102,7 +101,7 @@ fn write_class(out: &mut impl Write, path: &str, file: &FileCoverage) -> io::Res
             entry.0 += 1;
         }
     }
-    let mut digits = [0; 20];
+    let mut digits = itoa::Buffer::new();
     for (line, hits) in file.lines.iter() {
         // Most files have no branch entries; their lines need no lookup.
         let branch = if conditions.is_empty() {
@@ -121,9 +120,9 @@ fn write_class(out: &mut impl Write, path: &str, file: &FileCoverage) -> io::Res
             // without `fmt`, as lcov's DA lines are.
             None => {
                 out.write_all(b"<line number=\"")?;
-                out.write_all(format_u64(&mut digits, u64::from(line)))?;
+                out.write_all(digits.format(line).as_bytes())?;
                 out.write_all(b"\" hits=\"")?;
-                out.write_all(format_u64(&mut digits, hits))?;
+                out.write_all(digits.format(hits).as_bytes())?;
                 out.write_all(b"\"/>\n")?;
             }
         }

@@ -18,7 +18,6 @@ use camino::Utf8Path;
 use super::{Report, filter_text, headline, ranges_text, show_percent, split_path};
 use crate::coverage::FileCoverage;
 use crate::diff::ChangedLines;
-use crate::lcov::format_u64;
 use crate::patch::{RepoCoverage, percent};
 
 /// Files with a page of their own, at most.
@@ -264,7 +263,7 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
     let mut entries = file.lines.iter().peekable();
     let mut changed = changed.iter().peekable();
     let mut partial = partial.iter().peekable();
-    let mut digits = [0; 20];
+    let (mut line_digits, mut hit_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
     for (i, text) in source.lines().enumerate() {
         let line = i as u32 + 1;
         while entries.next_if(|&(l, _)| l < line).is_some() {}
@@ -281,7 +280,7 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
         } else {
             ""
         };
-        let number = decimal(&mut digits, u64::from(line));
+        let number = line_digits.format(line);
         for part in [
             "<tr id=\"L",
             number,
@@ -295,7 +294,7 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
             out.push_str(part);
         }
         if let Some(hits) = hits {
-            out.push_str(decimal(&mut digits, hits));
+            out.push_str(hit_digits.format(hits));
         }
         out.push_str("</td><td class=\"c\">");
         escape_into(&mut out, text);
@@ -309,11 +308,6 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
 fn advance_to(list: &mut Peekable<std::slice::Iter<u32>>, line: u32) -> bool {
     while list.next_if(|&&l| l < line).is_some() {}
     list.next_if(|&&l| l == line).is_some()
-}
-
-/// `n` in decimal, without `fmt`: pages hold hundreds of thousands of numbers.
-fn decimal(buffer: &mut [u8; 20], n: u64) -> &str {
-    std::str::from_utf8(format_u64(buffer, n)).expect("decimal digits are ASCII")
 }
 
 fn head(title: &str) -> String {
