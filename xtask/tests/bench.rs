@@ -61,8 +61,30 @@ fn bench_release_compares_parallel_and_sequential_builds() {
 #[test]
 fn bench_coverage_compares_xtask_and_diff_cover_on_generated_inputs() {
     // The generator is the repository's copy; diff-cover is installed by the task.
-    let run = xtask(&["bench", "coverage", "--files", "50", "--runs", "1"]).run();
+    let scratch = tempfile::tempdir().unwrap();
+    let scratch_dir = scratch.path().to_str().unwrap();
+    let run = xtask(&[
+        "bench",
+        "coverage",
+        "--files",
+        "50",
+        "--runs",
+        "1",
+        "--scratch",
+        scratch_dir,
+    ])
+    .run();
     assert_eq!(run.code, 0, "the numbers are identical\n{}", run.all());
+    assert!(
+        run.stderr.contains(&format!(" into {scratch_dir}/")),
+        "inputs in --scratch\n{}",
+        run.all()
+    );
+    assert_eq!(
+        std::fs::read_dir(scratch.path()).unwrap().count(),
+        0,
+        "the bench's files removed from --scratch"
+    );
     let mut lines = run.stdout.lines();
     let title = lines.next().unwrap_or_default();
     assert!(
@@ -122,6 +144,21 @@ fn bench_coverage_compares_xtask_and_diff_cover_on_generated_inputs() {
     assert!(
         run.stderr
             .contains("crates/coverage-export/tests/data/make_patch_repo.py"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn bench_coverage_refuses_a_scratch_directory_that_is_not_there() {
+    let missing = tempfile::tempdir().unwrap().path().join("missing");
+    let missing = missing.to_str().unwrap();
+    let run = xtask(&["bench", "coverage", "--files", "50", "--scratch", missing]).run();
+    assert_eq!(run.code, 2, "bad input\n{}", run.all());
+    assert!(
+        run.stderr.contains(&format!(
+            "cannot create a scratch directory in {missing} (--scratch)"
+        )),
         "{}",
         run.all()
     );

@@ -38,6 +38,7 @@ pub fn bench_coverage(
     sizes: &[u32],
     runs: u32,
     generator: Option<&Utf8Path>,
+    scratch: Option<&Utf8Path>,
     json: bool,
 ) -> Result<ExitCode> {
     let generator = match generator {
@@ -56,12 +57,16 @@ pub fn bench_coverage(
     let diff_cover = pytools::DIFF_COVER.install(&cache)?;
     let xtask = std::env::current_exe().context("cannot find the running xtask binary")?;
 
-    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
+    let scratch = match scratch {
+        Some(dir) => tempfile::tempdir_in(dir)
+            .with_context(|| format!("cannot create a scratch directory in {dir} (--scratch)"))?,
+        None => tempfile::tempdir().context("cannot create a scratch directory")?,
+    };
     let scratch = Utf8Path::from_path(scratch.path()).context("scratch path is not UTF-8")?;
     let mut rows = Vec::new();
     for &files in sizes {
         let dir = scratch.join(format!("files-{files}"));
-        eprintln!("generating {files} files with {generator}");
+        eprintln!("generating {files} files with {generator} into {dir}");
         let status = Command::new("python3")
             .arg(generator.as_str())
             .arg(dir.as_str())
