@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufRead};
 
+use crate::lines::for_each_line;
+
 /// What one file's section of a diff adds and deletes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileChange {
@@ -83,15 +85,9 @@ impl ChangedLines {
 }
 
 /// Parses the output of `git diff --no-color --no-ext-diff -U0` as it streams.
-pub fn parse_diff(mut reader: impl BufRead) -> Result<DiffStage, DiffError> {
+pub fn parse_diff(reader: impl BufRead) -> Result<DiffStage, DiffError> {
     let mut parser = DiffParser::default();
-    let mut buffer = Vec::with_capacity(256);
-    loop {
-        buffer.clear();
-        if reader.read_until(b'\n', &mut buffer)? == 0 {
-            break;
-        }
-        let line = buffer.strip_suffix(b"\n").unwrap_or(&buffer);
+    for_each_line(reader, DiffError::Io, |line| {
         parser.line_number += 1;
         parser.line(line).map_err(|message| match message {
             LineError::Syntax(message) => DiffError::Syntax {
@@ -99,8 +95,8 @@ pub fn parse_diff(mut reader: impl BufRead) -> Result<DiffStage, DiffError> {
                 message,
             },
             LineError::Unmerged(path) => DiffError::Unmerged(path),
-        })?;
-    }
+        })
+    })?;
     parser.finish_section();
     Ok(parser.stage)
 }

@@ -10,6 +10,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::coverage::{Branch, FileCoverage, Function, Lines};
+use crate::lines::for_each_line;
 
 /// A parsed tracefile: each source file once, in the order first seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,48 +61,21 @@ pub fn read_lcov(path: &Utf8Path) -> Result<LcovReport, LcovError> {
 }
 
 /// Parses a tracefile from `reader`; `path` names it in errors.
-pub fn parse_lcov(mut reader: impl BufRead, path: &Utf8Path) -> Result<LcovReport, LcovError> {
+pub fn parse_lcov(reader: impl BufRead, path: &Utf8Path) -> Result<LcovReport, LcovError> {
     let mut parser = Parser::default();
-    // The lines are read where they lie in the reader's buffer; only one that spans two
-    // fills of it is copied, into `split`.
-    let mut split = Vec::new();
-    let mut number = 0;
-    let mut line = |parser: &mut Parser, text: &[u8]| {
-        number += 1;
+    let io_error = |source| LcovError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    for_each_line(reader, io_error, |line| {
         parser
-            .line(trim_end(text))
+            .line(trim_end(line))
             .map_err(|message| LcovError::Syntax {
                 path: path.to_owned(),
-                line: number,
+                line: parser.line_number,
                 message,
             })
-    };
-    loop {
-        let buffer = reader.fill_buf().map_err(|source| LcovError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        if buffer.is_empty() {
-            if !split.is_empty() {
-                line(&mut parser, &split)?;
-            }
-            break;
-        }
-        let mut rest = buffer;
-        while let Some(end) = memchr::memchr(b'\n', rest) {
-            if split.is_empty() {
-                line(&mut parser, &rest[..end])?;
-            } else {
-                split.extend_from_slice(&rest[..end]);
-                line(&mut parser, &split)?;
-                split.clear();
-            }
-            rest = &rest[end + 1..];
-        }
-        split.extend_from_slice(rest);
-        let read = buffer.len();
-        reader.consume(read);
-    }
+    })?;
     let number = parser.line_number;
     if let Some(record) = &parser.record {
         return Err(LcovError::Syntax {

@@ -18,6 +18,7 @@ mod diff;
 mod filter;
 mod git;
 mod lcov;
+mod lines;
 mod outputs;
 mod patch;
 mod paths;
