@@ -292,7 +292,12 @@ impl Repository {
         const MIN_FILES: usize = 256;
         /// Command lines stay well below Linux's 2 MiB for arguments and environment.
         const MAX_PATH_BYTES: usize = 1 << 20;
-        let whole = vec![range.merge_base.clone(), "HEAD".to_owned()];
+        // A deleted file's old lines are left out of the output (`-D`): the first stage's
+        // deleted lines remove nothing (see `ChangedLines::combine`), and a deleted file's
+        // path is in its `diff --git` line. Renames are found before this applies.
+        let whole = ["--irreversible-delete", range.merge_base.as_str(), "HEAD"]
+            .map(str::to_owned)
+            .to_vec();
         if cores <= 1 {
             return Ok(vec![whole]);
         }
@@ -443,6 +448,31 @@ pub(crate) mod tests {
         for cores in [2, 3] {
             assert_eq!(repo.changed_lines_on(&range, scope, cores).unwrap(), whole);
         }
+    }
+
+    /// Leaving deleted files' old lines out of the committed diff changes nothing: the
+    /// same files, deleted ones included, with the same lines.
+    #[test]
+    fn the_committed_diff_without_deleted_lines_has_the_same_changed_lines() {
+        let (_dir, repo) = generated(300);
+        let range = repo.range("base").unwrap();
+        let stage = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            ChangedLines::combine([repo.diff_stage(&args).unwrap()])
+        };
+        let mb = range.merge_base.as_str();
+        let full = stage(&[mb, "HEAD"]);
+        let short = stage(&["--irreversible-delete", mb, "HEAD"]);
+        let deleted = full.files.values().filter(|lines| lines.is_empty()).count();
+        assert!(
+            deleted > 5 && full.line_count() > 1_000,
+            "deleted files in the range"
+        );
+        assert_eq!(short, full);
+        assert_eq!(
+            repo.changed_lines_on(&range, Scope::default(), 1).unwrap(),
+            full
+        );
     }
 
     /// Runs git in `dir`, which it must succeed at.
