@@ -2,7 +2,6 @@
 
 use std::io::{BufReader, Read};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use xshell::{Shell, cmd};
@@ -254,22 +253,8 @@ impl Repository {
             jobs.push((2, vec![]));
         }
         jobs.extend(committed.map(|p| (0, p)));
-        let next = AtomicUsize::new(0);
-        let work = || {
-            let mut done = Vec::new();
-            while let Some((stage, args)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                done.push((*stage, self.diff_stage(args)));
-            }
-            done
-        };
-        let results: Vec<(usize, Result<DiffStage, GitError>)> = std::thread::scope(|threads| {
-            let lanes: Vec<_> = (0..cores.min(jobs.len()))
-                .map(|_| threads.spawn(work))
-                .collect();
-            lanes
-                .into_iter()
-                .flat_map(|lane| lane.join().expect("a diff thread panicked"))
-                .collect()
+        let results = crate::on_threads(&jobs, cores, |(stage, args)| {
+            (*stage, self.diff_stage(args))
         });
         let mut combined = vec![DiffStage::default(); 3];
         for (stage, result) in results {

@@ -36,12 +36,46 @@ pub use paths::PrefixRemap;
 use lcov::read_lcov;
 use paths::PathMap;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use camino::Utf8Path;
 
 /// Threads for work that splits by file (the parts of a large diff, the HTML pages): one
 /// per core, at most four.
 fn workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// `work` on each of `items`, on up to `threads` threads that take the next item as they
+/// finish one, so that uneven items still end together; the results in `items`' order.
+fn on_threads<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let lane = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(index) else {
+                return done;
+            };
+            done.push((index, work(item)));
+        }
+    };
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let lanes: Vec<_> = (1..threads.min(items.len()))
+            .map(|_| scope.spawn(lane))
+            .collect();
+        let mut results = lane();
+        for handle in lanes {
+            results.extend(handle.join().expect("a worker thread panicked"));
+        }
+        results
+    });
+    results.sort_unstable_by_key(|&(index, _)| index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// What [`analyze`] reads.
@@ -157,6 +191,21 @@ fn analyze_on<T: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every item once, the results in the items' order, whatever the threads.
+    #[test]
+    fn work_on_threads_comes_back_in_order() {
+        let items: Vec<u64> = (0..50).collect();
+        for threads in [1, 2, 3, 8, 100] {
+            let results = on_threads(&items, threads, |&n| {
+                // Uneven items: the early ones take longest.
+                std::thread::sleep(std::time::Duration::from_micros(50 * (50 - n)));
+                n * n
+            });
+            assert_eq!(results, items.iter().map(|n| n * n).collect::<Vec<_>>());
+        }
+        assert!(on_threads(&[] as &[u8], 4, |&b| b).is_empty());
+    }
 
     /// Read beside git or after it, a report gives the same analysis, and the files
     /// staged from it are the same.

@@ -11,7 +11,6 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::iter::Peekable;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use camino::Utf8Path;
 
@@ -55,27 +54,16 @@ pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Res
     let groups: Vec<&[&str]> = by_dir
         .chunk_by(|a, b| split_path(a).0 == split_path(b).0)
         .collect();
-    let next = AtomicUsize::new(0);
-    let workers = crate::workers();
-    let write_groups = || -> io::Result<()> {
-        while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let pages_dir = dir.join("files").join(split_path(group[0]).0);
-            fs::create_dir_all(&pages_dir)?;
-            for path in *group {
-                write_page_file(&pages_dir, path, sources)?;
-            }
+    crate::on_threads(&groups, crate::workers(), |group| -> io::Result<()> {
+        let pages_dir = dir.join("files").join(split_path(group[0]).0);
+        fs::create_dir_all(&pages_dir)?;
+        for path in *group {
+            write_page_file(&pages_dir, path, sources)?;
         }
         Ok(())
-    };
-    std::thread::scope(|threads| {
-        let helpers: Vec<_> = (1..workers).map(|_| threads.spawn(write_groups)).collect();
-        let mine = write_groups();
-        helpers
-            .into_iter()
-            .map(|h| h.join().expect("an HTML page writer panicked"))
-            .chain([mine])
-            .collect::<io::Result<()>>()
-    })?;
+    })
+    .into_iter()
+    .collect::<io::Result<()>>()?;
     let index = index(report, sources.coverage, &pages);
     fs::write(dir.join("index.html"), index)
 }
