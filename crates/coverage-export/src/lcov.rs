@@ -157,8 +157,8 @@ impl Parser {
         };
         match tag {
             b"DA" => {
-                // Most lines of a report: split without collecting. A third field (a
-                // checksum) is allowed and ignored.
+                // What `plain_da` did not read: a third field (a checksum, allowed and
+                // ignored), or an entry to reject with its message.
                 let mut fields = value.splitn(3, |&b| b == b',');
                 let (Some(line_field), Some(hits_field)) = (fields.next(), fields.next()) else {
                     return Err(format!("DA needs <line>,<hits>: {}", show(line)));
