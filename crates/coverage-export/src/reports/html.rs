@@ -38,9 +38,11 @@ h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.5em}\
 table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #d8dee4;text-align:left}\
 td.n,th.n{text-align:right}a{color:#0969da}code{font:13px ui-monospace,monospace}\
 table.src td{border:0;padding:0 8px;font:13px/1.45 ui-monospace,monospace;white-space:pre;vertical-align:top}\
-table.src td.n{color:#57606a;user-select:none}table.src td.h{color:#57606a;text-align:right}\
-tr.hit td.c{background:#dafbe1}tr.miss td.c{background:#ffebe9}tr.part td.c{background:#fff8c5}\
-tr.chg td.m{border-left:4px solid #0969da}td.m{width:2px}.note{color:#57606a}";
+table.src td:nth-child(-n+2){color:#57606a;text-align:right}\
+table.src td:first-child{user-select:none;border-left:4px solid transparent}\
+table.src tr.chg td:first-child{border-left-color:#0969da}\
+tr.hit td:last-child{background:#dafbe1}tr.miss td:last-child{background:#ffebe9}\
+tr.part td:last-child{background:#fff8c5}.note{color:#57606a}";
 
 /// Writes `index.html` and the pages (`files/<path>.html`) into `dir`, which exists. The
 /// pages are written on as many threads as there are cores (at most four): they are most
@@ -245,7 +247,7 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
         .map(|b| b.line)
         .collect();
     partial.sort_unstable();
-    out.reserve(source.len() + source.len() / 2 + 120 * source.lines().count());
+    out.reserve(source.len() + source.len() / 2 + 48 * source.lines().count());
     out.push_str("<table class=\"src\">\n");
     // The source's lines in order, each list walked once beside them (all are sorted).
     let mut entries = file.lines.iter().peekable();
@@ -257,36 +259,29 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
         while entries.next_if(|&(l, _)| l < line).is_some() {}
         let hits = entries.next_if(|&(l, _)| l == line).map(|(_, hits)| hits);
         let is_partial = advance_to(&mut partial, line);
-        let state = match rules.covered_with(line, hits) {
-            Some(true) if is_partial => "part",
-            Some(true) => "hit",
-            Some(false) => "miss",
-            None => "",
-        };
-        let mark = if advance_to(&mut changed, line) {
-            " chg"
-        } else {
-            ""
+        let is_changed = advance_to(&mut changed, line);
+        // Attribute quotes and end tags only where HTML needs them: the rows are most of
+        // the report's bytes. The styles find the cells by position.
+        let class = match (rules.covered_with(line, hits), is_changed) {
+            (None, false) => "",
+            (None, true) => " class=chg",
+            (Some(true), false) if is_partial => " class=part",
+            (Some(true), true) if is_partial => " class=\"part chg\"",
+            (Some(true), false) => " class=hit",
+            (Some(true), true) => " class=\"hit chg\"",
+            (Some(false), false) => " class=miss",
+            (Some(false), true) => " class=\"miss chg\"",
         };
         let number = line_digits.format(line);
-        for part in [
-            "<tr id=\"L",
-            number,
-            "\" class=\"",
-            state,
-            mark,
-            "\"><td class=\"m\"></td><td class=\"n\">",
-            number,
-            "</td><td class=\"h\">",
-        ] {
+        for part in ["<tr id=L", number, class, "><td>", number, "<td>"] {
             out.push_str(part);
         }
         if let Some(hits) = hits {
             out.push_str(hit_digits.format(hits));
         }
-        out.push_str("</td><td class=\"c\">");
+        out.push_str("<td>");
         escape_into(&mut out, text);
-        out.push_str("</td></tr>\n");
+        out.push_str("</td>\n");
     }
     out.push_str("</table>\n</body>\n</html>\n");
     out
@@ -417,19 +412,17 @@ mod tests {
         let page = render_page("src/x.ts", &file, &[2, 4, 6, 7], Some(source));
         let rows: Vec<&str> = page.lines().filter(|l| l.starts_with("<tr id=")).collect();
         let row = |line: u32, class: &str, hits: &str, text: &str| {
-            format!(
-                "<tr id=\"L{line}\" class=\"{class}\"><td class=\"m\"></td><td class=\"n\">{line}</td><td class=\"h\">{hits}</td><td class=\"c\">{text}</td></tr>"
-            )
+            format!("<tr id=L{line}{class}><td>{line}<td>{hits}<td>{text}</td>")
         };
         assert_eq!(
             rows,
             [
                 row(1, "", "", "a"),
-                row(2, "part chg", "3", "b"),
-                row(3, "miss", "0", "c"),
-                row(4, "hit chg", "1", "d&lt;"),
-                row(5, "hit", "", "e"),
-                row(6, " chg", "", "f"),
+                row(2, " class=\"part chg\"", "3", "b"),
+                row(3, " class=miss", "0", "c"),
+                row(4, " class=\"hit chg\"", "1", "d&lt;"),
+                row(5, " class=hit", "", "e"),
+                row(6, " class=chg", "", "f"),
             ]
         );
         assert!(
