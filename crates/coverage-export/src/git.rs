@@ -1,5 +1,6 @@
 //! Running git: the repository, the base ref, and the diff stages of a range.
 
+use std::collections::HashSet;
 use std::io::{BufReader, Read};
 use std::process::{Command, Stdio};
 
@@ -272,6 +273,11 @@ impl Repository {
     /// in twice as many parts as cores, taken by whichever core is free; each part's
     /// output is then exactly the whole diff's for its files. One part for small ranges,
     /// on one core, or where the paths would not fit on a command line.
+    ///
+    /// A part none of whose files is staged is diffed against the index (`--cached`),
+    /// which holds HEAD's blobs for them: git then reads the new side of each file that
+    /// is unchanged in the working tree from there instead of inflating its blob (an
+    /// eighth of git's time at 2,000 files), and falls back to the blob for the others.
     fn committed_parts(&self, range: &Range, cores: usize) -> Result<Vec<Vec<String>>, GitError> {
         /// Fewer changed files than this are diffed faster than a second git starts.
         const MIN_FILES: usize = 256;
@@ -288,13 +294,35 @@ impl Repository {
         }
         let sh = shell(&self.root)?;
         let merge_base = &range.merge_base;
+        // The staged paths, listed while the range's are.
+        let staged = cmd!(
+            sh,
+            "git diff --cached --raw -z --no-renames --no-relative --no-ext-diff"
+        )
+        .quiet();
+        let staged_display = staged.to_string();
+        let staged = Command::from(staged)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| command_error(&staged_display, e))?;
         let cmd = cmd!(
             sh,
             "git diff --raw -z --no-renames --no-relative --no-ext-diff {merge_base} HEAD"
         )
         .quiet();
         let display = cmd.to_string();
-        let raw = cmd.output().map_err(|e| command_error(&display, e))?.stdout;
+        let raw = cmd.output().map_err(|e| command_error(&display, e));
+        let staged = staged
+            .wait_with_output()
+            .map_err(|e| command_error(&staged_display, e))?;
+        let raw = raw?.stdout;
+        // Unknown when the listing failed: then every part compares the two commits.
+        let staged: Option<HashSet<&str>> = if staged.status.success() {
+            raw_paths(&staged.stdout).map(|files| files.into_iter().map(|(_, path)| path).collect())
+        } else {
+            None
+        };
         let Some(files) = raw_paths(&raw) else {
             return Ok(vec![whole]);
         };
@@ -311,7 +339,16 @@ impl Repository {
             .into_iter()
             .filter(|part| !part.is_empty())
             .map(|part| {
-                let mut args = whole.clone();
+                let unstaged = staged
+                    .as_ref()
+                    .is_some_and(|staged| part.iter().all(|(_, path)| !staged.contains(path)));
+                let mut args = if unstaged {
+                    ["--cached", "--irreversible-delete", merge_base]
+                        .map(str::to_owned)
+                        .to_vec()
+                } else {
+                    whole.clone()
+                };
                 args.push("--".to_owned());
                 args.extend(part.iter().map(|(_, path)| (*path).to_owned()));
                 args
@@ -394,6 +431,9 @@ fn command_error(command: &str, error: impl std::fmt::Display) -> GitError {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use std::fs;
+    use std::io::Write;
+
     use super::*;
 
     /// The benchmark's generator: renamed (some edited), added, deleted and modified
@@ -432,6 +472,58 @@ pub(crate) mod tests {
         assert!(whole.files.len() > 256 && whole.line_count() > 10_000);
         for cores in [2, 3] {
             assert_eq!(repo.changed_lines_on(&range, scope, cores).unwrap(), whole);
+        }
+    }
+
+    /// The parts whose files are not staged are diffed against the index, and give the
+    /// range's lines all the same: with a file of another part staged, one changed in the
+    /// working tree only, and one deleted from the working tree.
+    #[test]
+    fn parts_diffed_against_the_index_have_the_ranges_lines() {
+        let (_dir, repo) = generated(800);
+        let range = repo.range("base").unwrap();
+        let paths = |part: &[String]| -> Vec<String> {
+            let at = part.iter().position(|a| a == "--").unwrap();
+            part[at + 1..].to_vec()
+        };
+        let parts = repo.committed_parts(&range, 2).unwrap();
+        assert!(parts.iter().all(|p| p[0] == "--cached"), "{parts:?}");
+        let (staged, edited, removed) = (
+            paths(&parts[1])[0].clone(),
+            paths(&parts[2])[0].clone(),
+            paths(&parts[3])[1].clone(),
+        );
+        let root = repo.root().to_owned();
+        let append = |path: &str, text: &str| {
+            let mut file = fs::OpenOptions::new()
+                .append(true)
+                .open(root.join(path))
+                .unwrap();
+            file.write_all(text.as_bytes()).unwrap();
+        };
+        append(&staged, "export const staged = 1;\n");
+        git(&root, &["add", &staged]);
+        append(&edited, "export const edited = 1;\n");
+        fs::remove_file(root.join(&removed)).unwrap();
+
+        let parts = repo.committed_parts(&range, 2).unwrap();
+        for part in &parts {
+            let against_index = part[0] == "--cached";
+            assert_eq!(against_index, !paths(part).contains(&staged), "{part:?}");
+        }
+        let committed = Scope {
+            staged: false,
+            unstaged: false,
+        };
+        for scope in [committed, Scope::default()] {
+            let whole = repo.changed_lines_on(&range, scope, 1).unwrap();
+            for cores in [2, 3] {
+                assert_eq!(
+                    repo.changed_lines_on(&range, scope, cores).unwrap(),
+                    whole,
+                    "{scope:?}, {cores} cores"
+                );
+            }
         }
     }
 
