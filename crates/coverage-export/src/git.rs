@@ -276,8 +276,8 @@ impl Repository {
     ///
     /// A part none of whose files is staged is diffed against the index (`--cached`),
     /// which holds HEAD's blobs for them: git then reads the new side of each file that
-    /// is unchanged in the working tree from there instead of inflating its blob (an
-    /// eighth of git's time at 2,000 files), and falls back to the blob for the others.
+    /// is unchanged in the working tree from there instead of inflating its blob (a
+    /// seventh of git's time at 2,000 files), and falls back to the blob for the others.
     fn committed_parts(&self, range: &Range, cores: usize) -> Result<Vec<Vec<String>>, GitError> {
         /// Fewer changed files than this are diffed faster than a second git starts.
         const MIN_FILES: usize = 256;
