@@ -2,7 +2,7 @@
 
 #[cfg(unix)]
 mod coverage;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "github"))]
 mod publish;
 mod release;
 
@@ -148,12 +148,14 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             jobs,
             json,
         } => release::bench_release(app, *runs, denort_dir.as_deref(), *jobs, *json),
-        #[cfg(unix)]
+        #[cfg(all(unix, feature = "github"))]
         Bench::Publish {
             sizes,
             denort_dir,
             json,
         } => publish::bench_publish(sizes, denort_dir.as_deref(), *json),
+        #[cfg(all(unix, not(feature = "github")))]
+        Bench::Publish { .. } => crate::with_github::run(),
     }
 }
 

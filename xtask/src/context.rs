@@ -222,6 +222,7 @@ pub fn current_dir() -> Result<Utf8PathBuf> {
 
 /// The GitHub repository to work on: `flag` (`--repo`), else `GITHUB_REPOSITORY`, else
 /// the `origin` remote of the git repository holding `dir`.
+#[cfg(feature = "github")]
 pub fn github_repo(
     flag: Option<&str>,
     dir: &Utf8Path,

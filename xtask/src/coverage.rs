@@ -1,5 +1,6 @@
 //! `cargo xtask coverage`: patch coverage gate and overall coverage trend.
 
+#[cfg(feature = "github")]
 mod comment;
 mod filter;
 
@@ -129,6 +130,10 @@ fn parse_percent(text: &str) -> Result<f64, String> {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode> {
+    #[cfg(not(feature = "github"))]
+    if args.comment {
+        return crate::with_github::run();
+    }
     let stream = Stream::beside_json(args.json);
     let out = absolute(&args.out)?;
     let project = match args.lcov {
@@ -144,6 +149,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         // (or XTASK_PROJECT).
         None => args.project.open_if_named()?,
     };
+    #[cfg(feature = "github")]
     let comment = args.comment.then(comment::target).transpose()?;
     let filter = filter::file_filter(
         &args.include,
@@ -195,6 +201,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if let Some(actions) = Actions::from_env() {
         tell_github(&actions, &report, &analysis, repo.root(), stream)?;
     }
+    #[cfg(feature = "github")]
     if let Some(target) = &comment {
         comment::post(target, &markdown_summary(&report, html_link()), stream);
     }

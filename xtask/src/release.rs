@@ -1,25 +1,31 @@
 //! `cargo xtask release`: the runbook's release, from the preflight to the published
 //! GitHub release.
 
+#[cfg(feature = "github")]
 pub(crate) mod publish;
 pub(crate) mod steps;
 
 use std::process::ExitCode;
-use std::time::Instant;
 
-use anyhow::{Result, bail};
-use camino::{Utf8Path, Utf8PathBuf};
+use anyhow::Result;
+use camino::Utf8PathBuf;
 use clap::builder::PossibleValuesParser;
 use deno_runner::App;
-use github_api::RepoName;
-use release_publisher::{
-    BuildOptions, DEFAULT_BIN, TARGETS, Target, base_runtimes, find_artifacts, plan_build,
-};
+use release_publisher::{BuildOptions, DEFAULT_BIN, TARGETS, Target, base_runtimes, plan_build};
 use semver::Version;
-use version_check::{parse_version, tag_name};
+// What the flows that talk to GitHub use besides.
+#[cfg(feature = "github")]
+use {
+    crate::unpublished,
+    anyhow::bail,
+    camino::Utf8Path,
+    github_api::RepoName,
+    release_publisher::find_artifacts,
+    std::time::Instant,
+    version_check::{parse_version, tag_name},
+};
 
 use crate::context::{self, AppArgs, RepoArgs};
-use crate::unpublished;
 
 /// Release the project's binaries: preflight, the ci gate, `deno compile` for every
 /// target with the permissions of the release policy, SHA256SUMS, an audit of each
@@ -187,12 +193,14 @@ impl Selection {
     }
 
     /// The triples as given (none: all five).
+    #[cfg(feature = "github")]
     pub fn triples(&self) -> &[String] {
         &self.targets
     }
 
     /// The name in the release's title: `--bin` or the app's `xtask.bin` when given, else
     /// the app's deno.json `name` without its scope (`@kato/kato` is kato), else kato.
+    #[cfg(feature = "github")]
     pub fn name(&self, app: &App) -> Result<String> {
         if self.bin.is_some() || app.xtask().bin.is_some() {
             return self.bin(app);
@@ -307,12 +315,17 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     match &args.step {
         Some(Step::Plan(plan)) => plan_matrix(plan),
         Some(Step::Build(build)) => build_targets(build),
+        #[cfg(feature = "github")]
         Some(Step::Publish(publish)) => publish_dir(publish),
+        #[cfg(feature = "github")]
         None => release(args),
+        #[cfg(not(feature = "github"))]
+        Some(Step::Publish(_)) | None => crate::with_github::run(),
     }
 }
 
 /// `release <VERSION> [--dry-run]`.
+#[cfg(feature = "github")]
 fn release(args: &Args) -> Result<ExitCode> {
     let started = Instant::now();
     let input = args.version.as_deref().unwrap_or_default();
@@ -353,14 +366,14 @@ fn release(args: &Args) -> Result<ExitCode> {
     steps::report(&plan, &policy, &artifacts)?;
     let (_, git_root) = publish::resolve(app.dir(), &commit)?;
     let targets = selection.targets();
-    let release = steps::Release {
+    let release = publish::Release {
         dir: &plan.out_dir,
-        artifacts: steps::local_assets(artifacts),
+        artifacts: publish::local_assets(artifacts),
         targets: &targets,
         bin: &bin,
         name: &selection.name(&app)?,
     };
-    let spec = steps::release_spec(&app, &policy, &git_root, repo, &version, &commit, release)?;
+    let spec = publish::release_spec(&app, &policy, &git_root, repo, &version, &commit, release)?;
     let Some(github) = github else {
         publish::dry_run(&spec)?;
         return Ok(ExitCode::SUCCESS);
@@ -379,6 +392,7 @@ fn release(args: &Args) -> Result<ExitCode> {
 }
 
 /// `release publish DIR`.
+#[cfg(feature = "github")]
 fn publish_dir(args: &PublishArgs) -> Result<ExitCode> {
     let app = args.app.open()?;
     let version = steps::declared_version(&app)?;
@@ -393,14 +407,14 @@ fn publish_dir(args: &PublishArgs) -> Result<ExitCode> {
     let names: Vec<String> = targets.iter().map(|t| t.artifact_name(&bin)).collect();
     let artifacts = find_artifacts(&dir, &names)?;
     steps::audit_gathered(&artifacts, &targets, &bin, &policy, &machine)?;
-    let release = steps::Release {
+    let release = publish::Release {
         dir: &dir,
         artifacts,
         targets: &targets,
         bin: &bin,
         name: &selection.name(&app)?,
     };
-    let spec = steps::release_spec(&app, &policy, &git_root, repo, &version, &commit, release)?;
+    let spec = publish::release_spec(&app, &policy, &git_root, repo, &version, &commit, release)?;
     if args.dry_run {
         publish::dry_run(&spec)?;
         return Ok(ExitCode::SUCCESS);
@@ -415,9 +429,14 @@ fn publish_dir(args: &PublishArgs) -> Result<ExitCode> {
 
 /// `release plan`.
 fn plan_matrix(args: &PlanArgs) -> Result<ExitCode> {
+    #[cfg(not(feature = "github"))]
+    if args.version.is_some() {
+        return crate::with_github::run();
+    }
     let app = args.app.open()?;
     let machine = context::build_machine(&app);
     let policy = steps::policy(&app, args.targets.permission_set.as_deref(), &machine)?;
+    #[cfg(feature = "github")]
     if let Some(input) = &args.version {
         let version = parse_version(input)?;
         steps::check_version(&app, &version)?;
@@ -465,6 +484,7 @@ fn build_targets(args: &BuildArgs) -> Result<ExitCode> {
 
 /// The GitHub repository; a dry run that cannot tell names it OWNER/NAME, as it makes
 /// no call.
+#[cfg(feature = "github")]
 fn repository(flag: Option<&str>, dir: &Utf8Path, dry_run: bool) -> Result<RepoName> {
     match context::github_repo(flag, dir) {
         Ok((repo, _)) => Ok(repo),
@@ -477,6 +497,7 @@ fn repository(flag: Option<&str>, dir: &Utf8Path, dry_run: bool) -> Result<RepoN
 }
 
 /// The step `word` is a near miss of (`plann`, `buidl`), when it cannot be a version.
+#[cfg(feature = "github")]
 fn misspelled_step(word: &str) -> Option<&'static str> {
     if word.starts_with(|c: char| c.is_ascii_digit() || c == 'v') && word.len() > 1 {
         return None;

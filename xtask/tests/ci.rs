@@ -295,7 +295,7 @@ fn passes_on_a_deno_jsonc_project_with_comments() {
 #[test]
 fn a_closed_stdout_changes_neither_outcome_nor_exit_status() {
     // As `cargo xtask ci | head -1`: the reader is gone before the results are written.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let mut child = std::process::Command::new(support::xtask_exe())
         .arg("ci")
         .env_remove("GITHUB_ACTIONS")
         .stdout(std::process::Stdio::piped())
@@ -314,7 +314,7 @@ fn two_processes_provisioning_at_once_share_one_copy() {
     let cache = tempfile::tempdir().unwrap();
     let cache = camino::Utf8Path::from_path(cache.path()).unwrap();
     let spawn = || {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+        let mut command = std::process::Command::new(support::xtask_exe());
         command
             .args(["ci", "--json"])
             .env("XTASK_CACHE_DIR", cache)

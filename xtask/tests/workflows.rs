@@ -67,7 +67,7 @@ fn a_broken_workflow_is_named_by_file_job_and_step() {
     assert_eq!(run.code, 1, "{}", run.all());
     let file = github.path().join("workflows/ci.yml");
     assert!(
-        run.stdout.contains(&format!("{file}:50: job gate, step #4: `deno task ci` is neither a cargo xtask call nor a set-up line")),
+        run.stdout.contains(&format!("{file}:51: job gate, step #4: `deno task ci` is neither a cargo xtask call nor a set-up line")),
         "{}",
         run.all()
     );
@@ -434,7 +434,8 @@ fn ci_jobs_run_the_rust_checks_the_gate_and_coverage() {
         [
             "cargo fmt --all --check",
             "cargo clippy --workspace --all-targets --locked -- -D warnings",
-            "cargo test --workspace --locked"
+            "cargo clippy --workspace --all-targets --all-features --locked -- -D warnings",
+            "cargo test --workspace --all-features --locked"
         ]
     );
     assert_eq!(steps(job("gate"))[3..], ["cargo xtask ci"]);

@@ -1,23 +1,11 @@
 //! A release's assets: what is on GitHub against what is on disk, what to delete and
 //! upload to make them equal, and the check that they are.
 
-use camino::Utf8PathBuf;
 use github_actions::escape_text;
 use github_api::Fields;
 use serde_json::Value;
 
-/// A file to publish, with its SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalAsset {
-    /// The asset's name on the release (the file name).
-    pub name: String,
-    /// The file.
-    pub path: Utf8PathBuf,
-    /// Its size in bytes.
-    pub size: u64,
-    /// Its SHA-256, lower-case hex.
-    pub sha256: String,
-}
+use crate::files::LocalAsset;
 
 /// An asset as GitHub lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +132,8 @@ pub fn verify_assets(local: &[LocalAsset], remote: &[RemoteAsset]) -> Vec<String
 
 #[cfg(test)]
 mod tests {
+    use camino::Utf8PathBuf;
+
     use super::*;
 
     fn file(name: &str, digest: &str) -> LocalAsset {

@@ -5,9 +5,21 @@
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::assets::LocalAsset;
 use crate::checksums::{SHA256SUMS, sha256_file, write_sha256sums};
 use crate::installers::{INSTALL_PS1, INSTALL_SH, InstallerPlan, install_ps1, install_sh};
+
+/// A file to publish, with its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalAsset {
+    /// The asset's name on the release (the file name).
+    pub name: String,
+    /// The file.
+    pub path: Utf8PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256, lower-case hex.
+    pub sha256: String,
+}
 
 /// The files named `names` in `dir` or below it (three levels at most), each exactly
 /// once, with their SHA-256. Every missing or repeated name is listed in the error.

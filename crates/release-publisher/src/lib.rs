@@ -15,15 +15,15 @@
 //!   and `SHA256SUMS` written beside the artifacts.
 //! - [`install_sh`] / [`install_ps1`]: the installers a release carries, which check the
 //!   binary they download against `SHA256SUMS` before installing it.
-//! - [`publish`]: the GitHub release, resumable: [`read_remote`] (with
-//!   [`remote_preflight`]), [`plan_publish`] (the calls, which a dry run prints), then
-//!   [`apply`]: the annotated
-//!   tag, a draft, uploads streamed from disk ([`plan_assets`] skips, replaces and
-//!   cleans up), [`verify_assets`], then publication. [`changelog_section`] gives the
-//!   notes.
+//! - [`publish`] (feature `publish`, on by default): the GitHub release, resumable:
+//!   [`read_remote`] (with [`remote_preflight`]), [`plan_publish`] (the calls, which a dry
+//!   run prints), then [`apply`]: the annotated tag, a draft, uploads streamed from disk
+//!   ([`plan_assets`] skips, replaces and cleans up), [`verify_assets`], then publication.
+//!   [`changelog_section`] gives the notes.
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "publish")]
 mod assets;
 mod audit;
 mod build;
@@ -35,14 +35,16 @@ mod metadata;
 mod notes;
 mod plan;
 mod policy;
+#[cfg(feature = "publish")]
 mod publish;
 mod target;
 
-pub use assets::{AssetPlan, LocalAsset, RemoteAsset, Removal, plan_assets, verify_assets};
+#[cfg(feature = "publish")]
+pub use assets::{AssetPlan, RemoteAsset, Removal, plan_assets, verify_assets};
 pub use audit::{ArtifactFile, AuditFinding, Audited, audit, audit_files};
 pub use build::{BuildEvent, Built, TypeCheckFailed, build};
 pub use checksums::{SHA256SUMS, sha256_file, sha256_hex, sha256sums, write_sha256sums};
-pub use files::{find_artifacts, release_files};
+pub use files::{LocalAsset, find_artifacts, release_files};
 pub use installers::{INSTALL_PS1, INSTALL_SH, InstallerPlan, install_ps1, install_sh};
 pub use machine::BuildMachine;
 pub use metadata::{DENO_DEFAULT_IMPORT_HOSTS, MetadataError, read_metadata};
@@ -51,6 +53,7 @@ pub use plan::{ArtifactPlan, BuildOptions, BuildPlan, base_runtime, base_runtime
 pub use policy::{
     AppPolicyError, Grant, Kind, PolicyProblem, ReleasePolicy, WHOLE_GRANTABLE, reaches_everything,
 };
+#[cfg(feature = "publish")]
 pub use publish::{
     Call, Draft, PublishError, PublishPlan, Published, ReleaseSpec, Remote, Report, Start, apply,
     plan_publish, planned_reads, publish, published_release, read_remote, remote_preflight,

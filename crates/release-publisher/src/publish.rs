@@ -12,7 +12,8 @@ use github_api::{
 use serde_json::{Value, json};
 use version_check::short_commit;
 
-use crate::assets::{LocalAsset, RemoteAsset, Removal, plan_assets, verify_assets};
+use crate::assets::{RemoteAsset, Removal, plan_assets, verify_assets};
+use crate::files::LocalAsset;
 
 /// What to publish.
 #[derive(Debug, Clone)]

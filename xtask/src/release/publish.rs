@@ -11,13 +11,90 @@ use github_actions::Actions;
 use github_api::{Progress, RepoName};
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
-    DEFAULT_BIN, LocalAsset, PublishError, Published, ReleaseSpec, Remote, Report,
-    changelog_section, notes_from_commits, plan_publish, planned_reads, read_remote,
+    Audited, DEFAULT_BIN, InstallerPlan, LocalAsset, PublishError, Published, ReleasePolicy,
+    ReleaseSpec, Remote, Report, Target, changelog_section, notes_from_commits, plan_publish,
+    planned_reads, read_remote, release_files,
 };
+use semver::Version;
+use version_check::tag_name;
 use xshell::{Shell, cmd};
 
 use crate::failure::check_failed;
 use crate::output::Stream;
+
+/// What to publish: the release of `version` titled `<name> v<version>`, with its notes
+/// and the policy's disclosure, and the files (the artifacts, then the installers and
+/// `SHA256SUMS`, which are written beside the artifacts in `dir`).
+pub fn release_spec(
+    app: &App,
+    policy: &ReleasePolicy,
+    git_root: &Utf8Path,
+    repo: RepoName,
+    version: &Version,
+    commit: &str,
+    release: Release<'_>,
+) -> Result<ReleaseSpec> {
+    let tag = tag_name(version);
+    let notes = format!(
+        "{}\n\n{}",
+        notes(app, git_root, &tag, commit)?.trim_end(),
+        policy.disclosure()
+    );
+    let installers = InstallerPlan {
+        bin: release.bin.to_owned(),
+        version: version.to_string(),
+        download_url: format!(
+            "{}/{repo}/releases/download/{tag}",
+            github_api::web_url(&api_base()?)
+        ),
+        targets: release.targets.to_vec(),
+    };
+    let assets = release_files(release.dir, release.artifacts, &installers)?;
+    Ok(ReleaseSpec {
+        title: format!("{} {tag}", release.name),
+        repo,
+        tag,
+        commit: commit.to_owned(),
+        notes,
+        assets,
+        prerelease: !version.pre.is_empty(),
+    })
+}
+
+/// The artifacts of a release and what names them.
+pub struct Release<'a> {
+    /// Where they are; the installers and SHA256SUMS are written here.
+    pub dir: &'a Utf8Path,
+    /// The audited artifacts.
+    pub artifacts: Vec<LocalAsset>,
+    /// Their targets.
+    pub targets: &'a [&'static Target],
+    /// The binary's name.
+    pub bin: &'a str,
+    /// The name in the release's title.
+    pub name: &'a str,
+}
+
+/// The API base the release goes to: `GITHUB_API_URL`, else api.github.com.
+fn api_base() -> Result<String> {
+    match std::env::var("GITHUB_API_URL") {
+        Ok(url) if !url.trim().is_empty() => Ok(github_api::api_url(&url)?),
+        _ => Ok(github_api::DEFAULT_API_URL.to_owned()),
+    }
+}
+
+/// The audited artifacts as the files publishing uploads.
+pub fn local_assets(audited: Vec<Audited>) -> Vec<LocalAsset> {
+    audited
+        .into_iter()
+        .map(|a| LocalAsset {
+            name: a.name,
+            path: a.path,
+            size: a.size,
+            sha256: a.sha256,
+        })
+        .collect()
+}
 
 /// The release notes: the CHANGELOG.md section of the version (in the app, else in the
 /// project, else at the root of its git repository), else the subjects of the commits

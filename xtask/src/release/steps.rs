@@ -1,27 +1,31 @@
 //! The named steps of a release; `release.rs` composes them.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use camino::Utf8Path;
-use deno_runner::{App, Deno, DenoProject};
+use deno_runner::{App, Deno};
 use github_actions::Actions;
-use github_api::RepoName;
 use indicatif::{ProgressBar, ProgressStyle};
 use release_publisher::{
     AppPolicyError, ArtifactFile, Audited, BuildEvent, BuildMachine, BuildPlan, Built,
-    InstallerPlan, LocalAsset, ReleasePolicy, ReleaseSpec, SHA256SUMS, Target, TypeCheckFailed,
-    audit_files, build, release_files, write_sha256sums,
+    ReleasePolicy, SHA256SUMS, TypeCheckFailed, audit_files, build, write_sha256sums,
 };
 use semver::Version;
-use version_check::{
-    ReleaseFacts, Repository, VersionError, check_declared, short_commit, tag_name,
+use version_check::VersionError;
+// What the steps of the flows that talk to GitHub use besides.
+#[cfg(feature = "github")]
+use {
+    deno_runner::DenoProject,
+    release_publisher::{LocalAsset, Target},
+    std::time::Instant,
+    version_check::{ReleaseFacts, Repository, check_declared, short_commit},
 };
 
 use crate::failure::{check_failed, problems};
 use crate::output::Stream;
 
 /// The requested version is the one in the app's deno.json(c).
+#[cfg(feature = "github")]
 pub fn check_version(app: &App, version: &Version) -> Result<()> {
     check_declared(version, app.version(), app.config_path())
         .map(drop)
@@ -51,6 +55,7 @@ pub fn policy(app: &App, name: Option<&str>, machine: &BuildMachine) -> Result<R
 }
 
 /// The preflight of releasing `reference` as `tag`; returns the commit released.
+#[cfg(feature = "github")]
 pub fn preflight(
     project: &DenoProject,
     reference: &str,
@@ -87,6 +92,7 @@ pub fn preflight(
 }
 
 /// The ci gate, as `cargo xtask ci` runs it, stopping at the first failure.
+#[cfg(feature = "github")]
 pub fn ci_gate(project: &DenoProject, deno: &Deno, started: Instant) -> Result<()> {
     if crate::ci::gate(project, deno, true, false, started)? {
         Ok(())
@@ -280,6 +286,7 @@ pub fn audit_and_checksum(
 /// The audit of artifacts gathered for publishing, before anything is asked of GitHub:
 /// each must be a binary of its target with exactly the policy's permissions, as
 /// `release build` checks. Nothing is removed: the files are the caller's.
+#[cfg(feature = "github")]
 pub fn audit_gathered(
     assets: &[LocalAsset],
     targets: &[&'static Target],
@@ -377,80 +384,6 @@ pub fn report(plan: &BuildPlan, policy: &ReleasePolicy, artifacts: &[Audited]) -
     Ok(())
 }
 
-/// What to publish: the release of `version` titled `<name> v<version>`, with its notes
-/// and the policy's disclosure, and the files (the artifacts, then the installers and
-/// `SHA256SUMS`, which are written beside the artifacts in `dir`).
-pub fn release_spec(
-    app: &App,
-    policy: &ReleasePolicy,
-    git_root: &Utf8Path,
-    repo: RepoName,
-    version: &Version,
-    commit: &str,
-    release: Release<'_>,
-) -> Result<ReleaseSpec> {
-    let tag = tag_name(version);
-    let notes = format!(
-        "{}\n\n{}",
-        super::publish::notes(app, git_root, &tag, commit)?.trim_end(),
-        policy.disclosure()
-    );
-    let installers = InstallerPlan {
-        bin: release.bin.to_owned(),
-        version: version.to_string(),
-        download_url: format!(
-            "{}/{repo}/releases/download/{tag}",
-            github_api::web_url(&api_base()?)
-        ),
-        targets: release.targets.to_vec(),
-    };
-    let assets = release_files(release.dir, release.artifacts, &installers)?;
-    Ok(ReleaseSpec {
-        title: format!("{} {tag}", release.name),
-        repo,
-        tag,
-        commit: commit.to_owned(),
-        notes,
-        assets,
-        prerelease: !version.pre.is_empty(),
-    })
-}
-
-/// The artifacts of a release and what names them.
-pub struct Release<'a> {
-    /// Where they are; the installers and SHA256SUMS are written here.
-    pub dir: &'a Utf8Path,
-    /// The audited artifacts.
-    pub artifacts: Vec<LocalAsset>,
-    /// Their targets.
-    pub targets: &'a [&'static Target],
-    /// The binary's name.
-    pub bin: &'a str,
-    /// The name in the release's title.
-    pub name: &'a str,
-}
-
-/// The API base the release goes to: `GITHUB_API_URL`, else api.github.com.
-fn api_base() -> Result<String> {
-    match std::env::var("GITHUB_API_URL") {
-        Ok(url) if !url.trim().is_empty() => Ok(github_api::api_url(&url)?),
-        _ => Ok(github_api::DEFAULT_API_URL.to_owned()),
-    }
-}
-
-/// The audited artifacts as the files publishing uploads.
-pub fn local_assets(audited: Vec<Audited>) -> Vec<LocalAsset> {
-    audited
-        .into_iter()
-        .map(|a| LocalAsset {
-            name: a.name,
-            path: a.path,
-            size: a.size,
-            sha256: a.sha256,
-        })
-        .collect()
-}
-
 /// Prints the matrix (`--json`) or a table of targets and the compile flags.
 pub fn print_matrix(app: &App, plan: &BuildPlan, policy: &ReleasePolicy, json: bool) -> Result<()> {
     let matrix = plan.matrix();
@@ -488,8 +421,12 @@ pub fn print_matrix(app: &App, plan: &BuildPlan, policy: &ReleasePolicy, json: b
 mod tests {
     use std::collections::BTreeMap;
 
+    use camino::Utf8Path;
+    use deno_runner::DenoProject;
     use deno_runner::{CompileOptions, Invocation, default_cache_dir};
-    use release_publisher::{BuildOptions, Grant, Kind, TARGETS, base_runtime, build, plan_build};
+    use release_publisher::{
+        BuildOptions, Grant, Kind, TARGETS, Target, base_runtime, build, plan_build,
+    };
 
     use super::*;
     use crate::context;

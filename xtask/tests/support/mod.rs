@@ -119,8 +119,19 @@ pub struct Xtask {
 
 /// `cargo xtask <args>`, outside GitHub Actions and without GitHub's token, API or
 /// repository, whatever the environment of the test.
+/// The binary the tests run: `xtask-github`, the build with every task built in.
+pub fn xtask_exe() -> &'static str {
+    match option_env!("CARGO_BIN_EXE_xtask-github") {
+        Some(exe) => exe,
+        None => panic!(
+            "xtask-github is built only with feature github: run the tests with `cargo test \
+             --workspace --all-features --locked`"
+        ),
+    }
+}
+
 pub fn xtask(args: &[&str]) -> Xtask {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    let mut command = Command::new(xtask_exe());
     command.args(args);
     for name in [
         "GITHUB_ACTIONS",
