@@ -149,27 +149,9 @@ mod tests {
         let task = ["release", "0.1.0", "--", "-x"].map(OsString::from);
         let args = strings(cargo_args("/w/Cargo.toml".into(), Some(&build), task));
         assert_eq!(
-            args,
-            [
-                "run",
-                "--manifest-path",
-                "/w/Cargo.toml",
-                "--package",
-                "xtask",
-                "--features",
-                "github",
-                "--bin",
-                "xtask-github",
-                "--target-dir",
-                "/w/target",
-                "--profile",
-                "dev",
-                "--",
-                "release",
-                "0.1.0",
-                "--",
-                "-x",
-            ]
+            args.join(" "),
+            "run --manifest-path /w/Cargo.toml --package xtask --features github --bin \
+             xtask-github --target-dir /w/target --profile dev -- release 0.1.0 -- -x"
         );
         let bare = strings(cargo_args("/w/Cargo.toml".into(), None, []));
         assert_eq!(bare.last().map(String::as_str), Some("--"));
