@@ -34,9 +34,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 /// Set up the repository on GitHub: branch protection requiring the CI checks, and the
 /// release environment with required reviewers.
 ///
-/// The task and its options are read by the build of xtask with the GitHub client, as
-/// `cargo run --features github` makes it on first use; `cargo xtask github setup
-/// --help` lists them.
+/// The task and its options are read by xtask-github, the build with the GitHub client,
+/// compiled on first use; `cargo xtask github setup --help` lists them.
 #[cfg(not(feature = "github"))]
 #[derive(Debug, clap::Args)]
 #[command(disable_help_flag = true)]

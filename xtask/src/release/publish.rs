@@ -1,5 +1,5 @@
-//! The steps of publishing: the client, the notes, the
-//! publisher's progress on a terminal or in a log, and what a failure tells the user.
+//! The steps of publishing: the release spec and its notes, the client, the publisher's
+//! progress on a terminal or in a log, and what a failure tells the user.
 
 use std::sync::Arc;
 use std::time::Duration;
