@@ -231,8 +231,13 @@ impl Repository {
     /// The changed lines of `range`, plus the staged and unstaged changes that `scope`
     /// includes. Each stage's `git diff` streams through the parser; they run side by
     /// side, the committed one split in parts (see [`Repository::committed_parts`]).
+    ///
+    /// First, as `git status` does, the index's record of each file's size and times is
+    /// brought up to date (see [`Repository::start_refresh`]), unless
+    /// `GIT_OPTIONAL_LOCKS=0` asks git commands not to write the index unasked.
     pub fn changed_lines(&self, range: &Range, scope: Scope) -> Result<ChangedLines, GitError> {
-        self.changed_lines_on(range, scope, crate::workers())
+        let refresh = optional_locks(std::env::var("GIT_OPTIONAL_LOCKS").ok().as_deref());
+        self.changed_lines_on(range, scope, crate::workers(), refresh)
     }
 
     fn changed_lines_on(
@@ -240,11 +245,18 @@ impl Repository {
         range: &Range,
         scope: Scope,
         cores: usize,
+        refresh: bool,
     ) -> Result<ChangedLines, GitError> {
+        let refreshing = if refresh { self.start_refresh() } else { None };
+        let committed = self.committed_parts(range, cores);
+        if let Some(mut refreshing) = refreshing {
+            // Its outcome changes only how fast the diffs are.
+            let _ = refreshing.wait();
+        }
         // Each job: its stage and its `git diff` arguments. The committed range's first
         // part (the largest) goes first, then the other stages (usually small), then the
         // rest of the parts, so that the cores finish together.
-        let mut committed = self.committed_parts(range, cores)?.into_iter();
+        let mut committed = committed?.into_iter();
         let mut jobs: Vec<(usize, Vec<String>)> =
             committed.next().map(|p| (0, p)).into_iter().collect();
         if scope.staged {
@@ -263,6 +275,26 @@ impl Repository {
             combined[stage].files.extend(result?.files);
         }
         Ok(ChangedLines::combine(combined))
+    }
+
+    /// Starts `git update-index --refresh`, which records each tracked file's current
+    /// size and times in the index where its content is unchanged. A file written within
+    /// the same second as the index (a fresh clone or checkout holds thousands) is
+    /// "racily clean": git cannot trust its recorded times, so every `git diff` against
+    /// the work tree hashes it again, and none is read from the work tree in place of its
+    /// blob (see [`Repository::committed_parts`]); a refresh a second later settles them.
+    /// The diffs' output is the same either way. `None` when git cannot be started; a
+    /// refresh that fails (another git holds the index, the repository is read-only)
+    /// leaves the index as it was.
+    fn start_refresh(&self) -> Option<std::process::Child> {
+        Command::new("git")
+            .args(["update-index", "-q", "--refresh", "--ignore-submodules"])
+            .current_dir(&self.root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()
     }
 
     /// The `git diff` arguments of the committed range, in parts to run side by side:
@@ -399,6 +431,15 @@ impl Repository {
     }
 }
 
+/// Whether `GIT_OPTIONAL_LOCKS` (its value, if set) lets a command write the index when
+/// not asked to, read as git reads a boolean; unset means yes.
+fn optional_locks(value: Option<&str>) -> bool {
+    !value.is_some_and(|value| {
+        let value = value.trim().to_ascii_lowercase();
+        matches!(value.as_str(), "0" | "false" | "no" | "off" | "")
+    })
+}
+
 /// The status letter and path of each record of `git diff --raw -z --no-renames`;
 /// `None` when a path is not UTF-8 or the output is not in that form.
 fn raw_paths(raw: &[u8]) -> Option<Vec<(u8, &str)>> {
@@ -468,10 +509,13 @@ pub(crate) mod tests {
             assert_eq!(parts.len(), 1 + 2 * cores, "{cores} cores");
             assert!(parts.iter().all(|p| p.len() > 3), "every part has files");
         }
-        let whole = repo.changed_lines_on(&range, scope, 1).unwrap();
+        let whole = repo.changed_lines_on(&range, scope, 1, true).unwrap();
         assert!(whole.files.len() > 256 && whole.line_count() > 10_000);
         for cores in [2, 3] {
-            assert_eq!(repo.changed_lines_on(&range, scope, cores).unwrap(), whole);
+            assert_eq!(
+                repo.changed_lines_on(&range, scope, cores, true).unwrap(),
+                whole
+            );
         }
     }
 
@@ -516,10 +560,10 @@ pub(crate) mod tests {
             unstaged: false,
         };
         for scope in [committed, Scope::default()] {
-            let whole = repo.changed_lines_on(&range, scope, 1).unwrap();
+            let whole = repo.changed_lines_on(&range, scope, 1, true).unwrap();
             for cores in [2, 3] {
                 assert_eq!(
-                    repo.changed_lines_on(&range, scope, cores).unwrap(),
+                    repo.changed_lines_on(&range, scope, cores, true).unwrap(),
                     whole,
                     "{scope:?}, {cores} cores"
                 );
@@ -547,7 +591,8 @@ pub(crate) mod tests {
         );
         assert_eq!(short, full);
         assert_eq!(
-            repo.changed_lines_on(&range, Scope::default(), 1).unwrap(),
+            repo.changed_lines_on(&range, Scope::default(), 1, true)
+                .unwrap(),
             full
         );
     }
@@ -594,6 +639,45 @@ pub(crate) mod tests {
         let range = repo.range("main").unwrap();
         assert_eq!(range.merge_base.len(), 40);
         assert_eq!(range.base, "main");
+    }
+
+    /// The index is refreshed before the diffs, unless optional locks are off, and the
+    /// changed lines are the same either way. (Committed changes only: a `git diff` of the
+    /// work tree refreshes the index itself where a file's times changed.)
+    #[test]
+    fn the_index_is_refreshed_unless_optional_locks_are_off() {
+        let (_dir, repo) = generated(300);
+        let range = repo.range("base").unwrap();
+        let index = repo.root().join(".git/index");
+        // Rewritten with the same content: its times no longer match the index's record.
+        let path = repo.root().join("src/mod000/file_00001.ts");
+        let text = fs::read(&path).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        fs::write(&path, &text).unwrap();
+        let committed = Scope {
+            staged: false,
+            unstaged: false,
+        };
+        let before = fs::read(&index).unwrap();
+        let unrefreshed = repo.changed_lines_on(&range, committed, 2, false).unwrap();
+        let same = fs::read(&index).unwrap() == before;
+        assert!(same, "without optional locks the index is not written");
+        let refreshed = repo.changed_lines_on(&range, committed, 2, true).unwrap();
+        let same = fs::read(&index).unwrap() == before;
+        assert!(!same, "the index was refreshed");
+        assert_eq!(refreshed, unrefreshed);
+
+        for (value, allowed) in [
+            (None, true),
+            (Some("1"), true),
+            (Some("true"), true),
+            (Some("0"), false),
+            (Some("false"), false),
+            (Some("No"), false),
+            (Some("off"), false),
+        ] {
+            assert_eq!(optional_locks(value), allowed, "{value:?}");
+        }
     }
 
     #[test]
