@@ -26,6 +26,27 @@ impl Default for Entries {
 }
 
 impl Lines {
+    /// Lines from a slice of `(line, hits)` pairs sorted by line, each line once: in one
+    /// pass when every number fits the narrow form, as nearly every file's do.
+    pub fn from_sorted_slice(pairs: &[(u32, u64)]) -> Self {
+        let narrow = pairs
+            .last()
+            .is_none_or(|&(line, _)| line <= u32::from(u16::MAX))
+            && pairs.iter().all(|&(_, hits)| hits < u64::from(u16::MAX));
+        if !narrow {
+            return Lines::from_sorted(pairs.iter().copied());
+        }
+        Lines {
+            entries: Entries::Narrow(
+                pairs
+                    .iter()
+                    .map(|&(line, hits)| (line as u16, hits as u16))
+                    .collect(),
+            ),
+            large: Vec::new(),
+        }
+    }
+
     /// Lines from `(line, hits)` pairs sorted by line, each line once.
     pub fn from_sorted(pairs: impl IntoIterator<Item = (u32, u64)>) -> Self {
         let iter = pairs.into_iter();
@@ -118,7 +139,36 @@ impl Lines {
 
     /// The lines and their hit counts, in line order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
-        (0..self.len()).map(|index| self.at(index))
+        // One walk over whichever width the entries have: reports are written by
+        // walking millions of these.
+        let (narrow, wide) = match &self.entries {
+            Entries::Narrow(narrow) => (narrow.as_slice(), &[][..]),
+            Entries::Wide(wide) => (&[][..], wide.as_slice()),
+        };
+        let large = |line: u32| {
+            self.large
+                .iter()
+                .find(|&&(l, _)| l == line)
+                .map_or(0, |&(_, hits)| hits)
+        };
+        let narrow = narrow.iter().map(move |&(line, hits)| {
+            let line = u32::from(line);
+            let hits = if hits == u16::MAX {
+                large(line)
+            } else {
+                u64::from(hits)
+            };
+            (line, hits)
+        });
+        let wide = wide.iter().map(move |&(line, hits)| {
+            let hits = if hits == u32::MAX {
+                large(line)
+            } else {
+                u64::from(hits)
+            };
+            (line, hits)
+        });
+        narrow.chain(wide)
     }
 
     /// The hit count of `line`, or `None` when the report has no entry for it.
@@ -377,6 +427,19 @@ mod tests {
         assert_eq!(narrow.get(1), Some(65_535));
         assert_eq!(narrow.get(70_000), None);
         assert_eq!(narrow.merge(&lines(&pairs[4..])), l);
+        // Read from a slice at once, or pair by pair: the same lines.
+        for end in 0..=pairs.len() {
+            for start in 0..end {
+                let part = &pairs[start..end];
+                assert_eq!(
+                    Lines::from_sorted_slice(part),
+                    Lines::from_sorted(part.iter().copied()),
+                    "{part:?}"
+                );
+            }
+        }
+        let small = [(1, 0), (2, 65_534), (65_535, 3)];
+        assert_eq!(Lines::from_sorted_slice(&small), lines(&small));
     }
 
     #[test]

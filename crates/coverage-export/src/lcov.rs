@@ -10,7 +10,8 @@ use std::io::{self, BufRead, BufReader, Write};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::coverage::{Branch, FileCoverage, Function, Lines};
-use crate::lines::for_each_line;
+use crate::lines::for_each_line_or_run;
+use crate::text::{push, push_decimal};
 
 /// A parsed tracefile: each source file once, in the order first seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,15 +68,21 @@ pub fn parse_lcov(reader: impl BufRead, path: &Utf8Path) -> Result<LcovReport, L
         path: path.to_owned(),
         source,
     };
-    for_each_line(reader, io_error, |line| {
-        parser
-            .line(trim_end(line))
-            .map_err(|message| LcovError::Syntax {
-                path: path.to_owned(),
-                line: parser.line_number,
-                message,
-            })
-    })?;
+    for_each_line_or_run(
+        reader,
+        &mut parser,
+        io_error,
+        Parser::plain_da_run,
+        |parser, line| {
+            parser
+                .line(trim_end(line))
+                .map_err(|message| LcovError::Syntax {
+                    path: path.to_owned(),
+                    line: parser.line_number,
+                    message,
+                })
+        },
+    )?;
     let number = parser.line_number;
     if let Some(record) = &parser.record {
         return Err(LcovError::Syntax {
@@ -124,6 +131,23 @@ struct Record {
 }
 
 impl Parser {
+    /// Takes the plain DA lines (`DA:<line>,<hits>\n`, as deno writes them) at the start
+    /// of `text` at once, inside a record: they are most of a report. Returns the bytes
+    /// taken. Every other line, and a DA line in any other form, is left to
+    /// [`Parser::line`], which reads them the same way and says what is wrong.
+    fn plain_da_run(&mut self, text: &[u8]) -> usize {
+        if self.record.is_none() {
+            return 0;
+        }
+        let mut at = 0;
+        while let Some((entry, length)) = plain_da_line(&text[at..]) {
+            self.da.push(entry);
+            self.line_number += 1;
+            at += length;
+        }
+        at
+    }
+
     fn line(&mut self, line: &[u8]) -> Result<(), String> {
         self.line_number += 1;
         if line.is_empty() {
@@ -302,10 +326,11 @@ impl Parser {
             }
         });
         let coverage = FileCoverage {
-            lines: Lines::from_sorted(self.da.drain(..)),
+            lines: Lines::from_sorted_slice(&self.da),
             branches: record.branches,
             functions: record.functions,
         };
+        self.da.clear();
         match self.index.get(&record.source) {
             Some(&i) => self.report.files[i].1.merge(coverage),
             None => {
@@ -345,6 +370,29 @@ fn plain_da(value: &[u8]) -> Option<(u32, u64)> {
     let comma = memchr::memchr(b',', value)?;
     let line = u32::try_from(plain_number(&value[..comma])?).ok()?;
     Some((line, plain_number(&value[comma + 1..])?))
+}
+
+/// `DA:<line>,<hits>\n` at the start of `text`, in the numbers' plain form (see
+/// [`plain_number`]): the entry, and the line's length with its `\n`.
+fn plain_da_line(text: &[u8]) -> Option<((u32, u64), usize)> {
+    let rest = text.strip_prefix(b"DA:")?;
+    let (line, line_end) = plain_number_before(rest, b',')?;
+    let (hits, hits_end) = plain_number_before(&rest[line_end..], b'\n')?;
+    Some(((u32::try_from(line).ok()?, hits), 3 + line_end + hits_end))
+}
+
+/// The number in the 1 to 19 decimal digits at the start of `text`, and the length of
+/// those and of `stop`, which must follow them.
+fn plain_number_before(text: &[u8], stop: u8) -> Option<(u64, usize)> {
+    let mut n = 0u64;
+    for (i, &b) in text.iter().enumerate() {
+        match b {
+            b'0'..=b'9' if i < 19 => n = n * 10 + u64::from(b - b'0'),
+            _ if b == stop && i > 0 => return Some((n, i + 1)),
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Up to 19 decimal digits, which always fit in a u64.
@@ -393,6 +441,7 @@ pub fn write_lcov<'a>(
     out: &mut impl Write,
     files: impl IntoIterator<Item = (&'a str, &'a FileCoverage)>,
 ) -> io::Result<()> {
+    let mut entries = Vec::new();
     for (path, file) in files {
         writeln!(out, "SF:{path}")?;
         for f in &file.functions {
@@ -416,14 +465,16 @@ pub fn write_lcov<'a>(
         }
         writeln!(out, "BRF:{}", file.branches.len())?;
         writeln!(out, "BRH:{}", file.branches_hit())?;
-        let mut digits = itoa::Buffer::new();
+        // The DA lines, most of the file, formatted into one buffer and written at once.
+        entries.clear();
         for (line, hits) in file.lines.iter() {
-            out.write_all(b"DA:")?;
-            out.write_all(digits.format(line).as_bytes())?;
-            out.write_all(b",")?;
-            out.write_all(digits.format(hits).as_bytes())?;
-            out.write_all(b"\n")?;
+            push(&mut entries, b"DA:");
+            push_decimal(&mut entries, line.into());
+            push(&mut entries, b",");
+            push_decimal(&mut entries, hits);
+            push(&mut entries, b"\n");
         }
+        out.write_all(&entries)?;
         writeln!(out, "LH:{}", file.lines.hit())?;
         writeln!(out, "LF:{}", file.lines.len())?;
         writeln!(out, "end_of_record")?;
@@ -469,6 +520,45 @@ mod tests {
                 "t.lcov:3: DA hit count is not a number: \"x\""
             );
         }
+    }
+
+    /// DA lines read at once (`DA:<line>,<hits>\n`) and one by one (the same lines ended
+    /// by `\r\n`, which only the line reader takes) give the same entries and errors.
+    #[test]
+    fn da_lines_read_at_once_read_as_one_by_one() {
+        let max_line = u32::MAX.to_string();
+        let past_line = (u64::from(u32::MAX) + 1).to_string();
+        let cases = [
+            "DA:1,0".to_owned(),
+            "DA:0,7".to_owned(),
+            "DA:007,010".to_owned(),
+            format!("DA:{max_line},1"),
+            format!("DA:{past_line},1"),
+            "DA:1,9999999999999999999".to_owned(),
+            "DA:1,99999999999999999999".to_owned(),
+            "DA:1,18446744073709551616".to_owned(),
+            "DA:1,2,checksum".to_owned(),
+            "DA:1,".to_owned(),
+            "DA:,1".to_owned(),
+            "DA:1".to_owned(),
+            "DA:1,-1".to_owned(),
+            "DA:+1,1".to_owned(),
+            "DA:1 ,1".to_owned(),
+        ];
+        for case in &cases {
+            let lf = format!("SF:/p/a.ts\nDA:1,1\n{case}\nDA:9,9\nend_of_record\n");
+            let crlf = lf.replace('\n', "\r\n");
+            let (a, b) = (parse(&lf), parse(&crlf));
+            match (&a, &b) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{case}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{case}"),
+                _ => panic!("{case}: {a:?} against {b:?}"),
+            }
+        }
+        assert!(parse("SF:/p/a.ts\nDA:1,9999999999999999999\nend_of_record\n").is_ok());
+        assert!(parse(&format!("SF:/p/a.ts\nDA:{past_line},1\nend_of_record\n")).is_err());
+        // Outside a record a DA line is an error, at once or not.
+        assert_eq!(error("DA:1,1\n"), error("DA:1,1\r\n"));
     }
 
     #[test]

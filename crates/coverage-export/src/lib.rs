@@ -23,6 +23,7 @@ mod outputs;
 mod patch;
 mod paths;
 pub mod reports;
+mod text;
 
 pub use coverage::{Branch, FileCoverage, Function, Lines};
 pub use diff::{ChangedLines, DiffError, FileChange};

@@ -7,6 +7,7 @@ use camino::Utf8Path;
 
 use crate::coverage::FileCoverage;
 use crate::patch::RepoCoverage;
+use crate::text::{push, push_decimal};
 
 use super::split_path;
 
@@ -101,7 +102,10 @@ fn write_class(out: &mut impl Write, path: &str, file: &FileCoverage) -> io::Res
             entry.0 += 1;
         }
     }
-    let mut digits = itoa::Buffer::new();
+    // The <line> elements, most of the file, formatted into one buffer and written at
+    // once. `branch` defaults to false; lines are unindented: a large report holds
+    // millions of these and each byte saved is megabytes.
+    let mut elements = Vec::with_capacity(file.lines.len() * 32);
     for (line, hits) in file.lines.iter() {
         // Most files have no branch entries; their lines need no lookup.
         let branch = if conditions.is_empty() {
@@ -109,24 +113,24 @@ fn write_class(out: &mut impl Write, path: &str, file: &FileCoverage) -> io::Res
         } else {
             conditions.get(&line)
         };
+        push(&mut elements, b"<line number=\"");
+        push_decimal(&mut elements, line.into());
+        push(&mut elements, b"\" hits=\"");
+        push_decimal(&mut elements, hits);
         match branch {
-            Some(&(taken, total)) => writeln!(
-                out,
-                r#"<line number="{line}" hits="{hits}" branch="true" condition-coverage="{}% ({taken}/{total})"/>"#,
-                taken * 100 / total
-            )?,
-            // `branch` defaults to false; lines are unindented. A large report holds
-            // millions of these and each byte saved is megabytes; they are formatted
-            // without `fmt`, as lcov's DA lines are.
-            None => {
-                out.write_all(b"<line number=\"")?;
-                out.write_all(digits.format(line).as_bytes())?;
-                out.write_all(b"\" hits=\"")?;
-                out.write_all(digits.format(hits).as_bytes())?;
-                out.write_all(b"\"/>\n")?;
+            Some(&(taken, total)) => {
+                push(&mut elements, b"\" branch=\"true\" condition-coverage=\"");
+                push_decimal(&mut elements, (taken * 100 / total) as u64);
+                push(&mut elements, b"% (");
+                push_decimal(&mut elements, taken as u64);
+                push(&mut elements, b"/");
+                push_decimal(&mut elements, total as u64);
+                push(&mut elements, b")\"/>\n");
             }
+            None => push(&mut elements, b"\"/>\n"),
         }
     }
+    out.write_all(&elements)?;
     writeln!(out, "          </lines>\n        </class>")
 }
 
