@@ -197,21 +197,43 @@ pub fn write_outputs(
     mut staged: StagedFiles,
 ) -> io::Result<Vec<Utf8PathBuf>> {
     let overall = report.overall.line_percent();
-    staged.stage(dir, "coverage.json", |out| {
-        serde_json::to_writer(&mut *out, &json_report(report))?;
-        out.write_all(b"\n")
-    })?;
-    staged.stage(dir, "summary.md", |out| {
-        out.write_all(markdown_summary(report, HtmlLink::Beside).as_bytes())
-    })?;
-    staged.stage(dir, "badge.svg", |out| {
-        out.write_all(badge_svg("coverage", overall).as_bytes())
-    })?;
-    staged.stage(dir, "badge.json", |out| {
-        serde_json::to_writer_pretty(&mut *out, &shields_endpoint("coverage", overall))?;
-        out.write_all(b"\n")
-    })?;
-    staged.stage_dir(dir, "html", |html| write_html(html, report, sources))?;
+    let previous = dir.join("html");
+    // A previous report whose pages can be reused: a directory, never a link's target.
+    let previous = fs::symlink_metadata(&previous)
+        .is_ok_and(|meta| meta.is_dir())
+        .then_some(previous);
+    // The small files beside the HTML report, which is most of what is left to do.
+    let (small, html) = std::thread::scope(|threads| {
+        let small = threads.spawn(|| -> io::Result<StagedFiles> {
+            let mut small = StagedFiles {
+                files: Vec::new(),
+                dirs: Vec::new(),
+            };
+            small.stage(dir, "coverage.json", |out| {
+                serde_json::to_writer(&mut *out, &json_report(report))?;
+                out.write_all(b"\n")
+            })?;
+            small.stage(dir, "summary.md", |out| {
+                out.write_all(markdown_summary(report, HtmlLink::Beside).as_bytes())
+            })?;
+            small.stage(dir, "badge.svg", |out| {
+                out.write_all(badge_svg("coverage", overall).as_bytes())
+            })?;
+            small.stage(dir, "badge.json", |out| {
+                serde_json::to_writer_pretty(&mut *out, &shields_endpoint("coverage", overall))?;
+                out.write_all(b"\n")
+            })?;
+            Ok(small)
+        });
+        let html = staged.stage_dir(dir, "html", |html| {
+            write_html(html, report, sources, previous.as_deref())
+        });
+        (small.join().expect("the report writer panicked"), html)
+    });
+    // Dropped on an error, so that the files written are removed.
+    let mut small = small?;
+    html?;
+    staged.files.append(&mut small.files);
     staged.commit()
 }
 

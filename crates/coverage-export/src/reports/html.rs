@@ -18,6 +18,7 @@ use super::{Report, filter_text, headline, ranges_text, show_percent, split_path
 use crate::coverage::FileCoverage;
 use crate::diff::ChangedLines;
 use crate::patch::{RepoCoverage, percent};
+use crate::text::{push, push_decimal};
 
 /// Files with a page of their own, at most.
 pub const MAX_PAGES: usize = 500;
@@ -49,7 +50,17 @@ tr.part td:last-child{background:#fff8c5}.note{color:#57606a}";
 /// of the HTML report's time, and independent of each other. Each thread takes a whole
 /// directory of pages at a time, so that no two create files in one directory at once
 /// (they would wait on each other's hold of it).
-pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Result<()> {
+///
+/// `previous` is the report this one replaces, if any: a page that comes out the same as
+/// its page there is linked to it instead of written again (see [`reuse`]), so that a
+/// rerun neither creates nor frees a file for an unchanged page, and the page keeps its
+/// time.
+pub fn write_html(
+    dir: &Utf8Path,
+    report: &Report,
+    sources: &Sources,
+    previous: Option<&Utf8Path>,
+) -> io::Result<()> {
     let pages = paged_files(report, sources.coverage);
     let mut by_dir = pages.clone();
     by_dir.sort_unstable_by_key(|path| (split_path(path).0, *path));
@@ -57,10 +68,12 @@ pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Res
         .chunk_by(|a, b| split_path(a).0 == split_path(b).0)
         .collect();
     crate::on_threads(&groups, crate::workers(), |group| -> io::Result<()> {
-        let pages_dir = dir.join("files").join(split_path(group[0]).0);
+        let subdir = Utf8Path::new("files").join(split_path(group[0]).0);
+        let pages_dir = dir.join(&subdir);
         fs::create_dir_all(&pages_dir)?;
+        let previous_dir = previous.map(|previous| previous.join(&subdir));
         for path in *group {
-            write_page_file(&pages_dir, path, sources)?;
+            write_page_file(&pages_dir, previous_dir.as_deref(), path, sources)?;
         }
         Ok(())
     })
@@ -70,8 +83,14 @@ pub fn write_html(dir: &Utf8Path, report: &Report, sources: &Sources) -> io::Res
     fs::write(dir.join("index.html"), index)
 }
 
-/// Writes the page of `path` into `pages_dir`, its directory's place under `files/`.
-fn write_page_file(pages_dir: &Utf8Path, path: &str, sources: &Sources) -> io::Result<()> {
+/// Writes the page of `path` into `pages_dir`, its directory's place under `files/`, or
+/// links the same page of `previous_dir` there.
+fn write_page_file(
+    pages_dir: &Utf8Path,
+    previous_dir: Option<&Utf8Path>,
+    path: &str,
+    sources: &Sources,
+) -> io::Result<()> {
     let file = &sources.coverage.files[path];
     let name = split_path(path).1;
     let changed = sources
@@ -84,7 +103,63 @@ fn write_page_file(pages_dir: &Utf8Path, path: &str, sources: &Sources) -> io::R
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     });
     let html = render_page(path, file, changed, source.as_deref());
-    fs::write(pages_dir.join(format!("{name}.html")), html)
+    let page = format!("{name}.html");
+    let target = pages_dir.join(&page);
+    if let Some(previous) = previous_dir
+        && reuse(&previous.join(&page), &html, &target)
+    {
+        return Ok(());
+    }
+    fs::write(target, html)
+}
+
+/// Links `old` at `target` (a new name) when `old` holds exactly `contents`: a regular
+/// file of this user's, opened without following a link, with no other name, whose bytes
+/// are the same; the new name is checked to be that file. False, with nothing left at
+/// `target`, in every other case, for the caller to write the page.
+#[cfg(unix)]
+fn reuse(old: &Utf8Path, contents: &[u8], target: &Utf8Path) -> bool {
+    use std::io::Read;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+
+    let Ok(mut file) = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(old)
+    else {
+        return false;
+    };
+    let Ok(meta) = file.metadata() else {
+        return false;
+    };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    if !meta.is_file() || meta.nlink() != 1 || meta.uid() != uid {
+        return false;
+    }
+    if meta.len() != contents.len() as u64 {
+        return false;
+    }
+    let mut bytes = Vec::with_capacity(contents.len() + 1);
+    if file.read_to_end(&mut bytes).is_err() || bytes != contents {
+        return false;
+    }
+    if fs::hard_link(old, target).is_err() {
+        return false;
+    }
+    // The name linked is the file compared only if nothing replaced it in between.
+    match fs::symlink_metadata(target) {
+        Ok(linked) if linked.dev() == meta.dev() && linked.ino() == meta.ino() => true,
+        _ => {
+            let _ = fs::remove_file(target);
+            false
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn reuse(_old: &Utf8Path, _contents: &[u8], _target: &Utf8Path) -> bool {
+    false
 }
 
 /// The files that get a page: the changed ones measured, then the rest, in path order,
@@ -202,7 +277,7 @@ fn index(report: &Report, coverage: &RepoCoverage, pages: &[&str]) -> String {
     html
 }
 
-fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<&str>) -> String {
+fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<&str>) -> Vec<u8> {
     let up = "../".repeat(path.matches('/').count() + 1);
     let mut out = head(path);
     let _ = writeln!(
@@ -238,7 +313,7 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
             "<p class=\"note\">The source is not in the working tree (deleted or moved since \
              the report was made).</p>\n</body>\n</html>\n",
         );
-        return out;
+        return out.into_bytes();
     };
     let mut partial: Vec<u32> = file
         .branches
@@ -247,14 +322,20 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
         .map(|b| b.line)
         .collect();
     partial.sort_unstable();
-    out.reserve(source.len() + source.len() / 2 + 48 * source.lines().count());
-    out.push_str("<table class=\"src\">\n");
+    let line_count = memchr::memchr_iter(b'\n', source.as_bytes()).count() + 1;
+    let mut out = out.into_bytes();
+    out.reserve(source.len() + source.len() / 2 + 48 * line_count);
+    push(&mut out, b"<table class=\"src\">\n");
     // The source's lines in order, each list walked once beside them (all are sorted).
     let mut entries = file.lines.iter().peekable();
     let mut changed = changed.iter().peekable();
     let mut partial = partial.iter().peekable();
-    let (mut line_digits, mut hit_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
-    for (i, text) in source.lines().enumerate() {
+    // Where the next character to escape is (a bracket or ampersand, and a quote): most
+    // lines have none, and are copied whole.
+    let bytes = source.as_bytes();
+    let mut markup = memchr::memchr3(b'&', b'<', b'>', bytes);
+    let mut quote = memchr::memchr2(b'"', b'\'', bytes);
+    for (i, text) in source_lines(source).enumerate() {
         let line = i as u32 + 1;
         while entries.next_if(|&(l, _)| l < line).is_some() {}
         let hits = entries.next_if(|&(l, _)| l == line).map(|(_, hits)| hits);
@@ -262,28 +343,39 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
         let is_changed = advance_to(&mut changed, line);
         // Attribute quotes and end tags only where HTML needs them: the rows are most of
         // the report's bytes. The styles find the cells by position.
-        let class = match (rules.covered_with(line, hits), is_changed) {
-            (None, false) => "",
-            (None, true) => " class=chg",
-            (Some(true), false) if is_partial => " class=part",
-            (Some(true), true) if is_partial => " class=\"part chg\"",
-            (Some(true), false) => " class=hit",
-            (Some(true), true) => " class=\"hit chg\"",
-            (Some(false), false) => " class=miss",
-            (Some(false), true) => " class=\"miss chg\"",
+        let class: &[u8] = match (rules.covered_with(line, hits), is_changed) {
+            (None, false) => b"",
+            (None, true) => b" class=chg",
+            (Some(true), false) if is_partial => b" class=part",
+            (Some(true), true) if is_partial => b" class=\"part chg\"",
+            (Some(true), false) => b" class=hit",
+            (Some(true), true) => b" class=\"hit chg\"",
+            (Some(false), false) => b" class=miss",
+            (Some(false), true) => b" class=\"miss chg\"",
         };
-        let number = line_digits.format(line);
-        for part in ["<tr id=L", number, class, "><td>", number, "<td>"] {
-            out.push_str(part);
-        }
+        push(&mut out, b"<tr id=L");
+        push_decimal(&mut out, line.into());
+        push(&mut out, class);
+        push(&mut out, b"><td>");
+        push_decimal(&mut out, line.into());
+        push(&mut out, b"<td>");
         if let Some(hits) = hits {
-            out.push_str(hit_digits.format(hits));
+            push_decimal(&mut out, hits);
         }
-        out.push_str("<td>");
-        escape_into(&mut out, text);
-        out.push_str("</td>\n");
+        push(&mut out, b"<td>");
+        // The line's end in `source`, to tell whether the next character to escape is in it.
+        let end = text.as_ptr() as usize - source.as_ptr() as usize + text.len();
+        let in_line = |at: Option<usize>| at.is_some_and(|at| at < end);
+        if in_line(markup) || in_line(quote) {
+            escape_bytes_into(&mut out, text.as_bytes());
+            markup = memchr::memchr3(b'&', b'<', b'>', &bytes[end..]).map(|at| at + end);
+            quote = memchr::memchr2(b'"', b'\'', &bytes[end..]).map(|at| at + end);
+        } else {
+            push(&mut out, text.as_bytes());
+        }
+        push(&mut out, b"</td>\n");
     }
-    out.push_str("</table>\n</body>\n</html>\n");
+    push(&mut out, b"</table>\n</body>\n</html>\n");
     out
 }
 
@@ -291,6 +383,40 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
 fn advance_to(list: &mut Peekable<std::slice::Iter<u32>>, line: u32) -> bool {
     while list.next_if(|&&l| l < line).is_some() {}
     list.next_if(|&&l| l == line).is_some()
+}
+
+/// The lines of `source` as [`str::lines`] gives them (split at `\n`, a `\r` before it
+/// dropped, no empty last line), found with memchr: a page walks every byte of its source.
+fn source_lines(source: &str) -> impl Iterator<Item = &str> {
+    let mut rest = source;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(end) => {
+                let line = &rest[..end];
+                rest = &rest[end + 1..];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => std::mem::take(&mut rest),
+        };
+        Some(line)
+    })
+}
+
+/// Appends `text` to `out` as [`escape_into`] does.
+fn escape_bytes_into(out: &mut Vec<u8>, text: &[u8]) {
+    let mut rest = text;
+    while let Some(at) = rest
+        .iter()
+        .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
+        push(out, &rest[..at]);
+        push(out, escaped(rest[at]).as_bytes());
+        rest = &rest[at + 1..];
+    }
+    push(out, rest);
 }
 
 fn head(title: &str) -> String {
@@ -318,16 +444,21 @@ fn escape_into(out: &mut String, text: &str) {
         .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
     {
         out.push_str(&rest[..at]);
-        out.push_str(match rest.as_bytes()[at] {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            _ => "&#39;",
-        });
+        out.push_str(escaped(rest.as_bytes()[at]));
         rest = &rest[at + 1..];
     }
     out.push_str(rest);
+}
+
+/// The entity for one of the five characters HTML escapes.
+fn escaped(byte: u8) -> &'static str {
+    match byte {
+        b'&' => "&amp;",
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        b'"' => "&quot;",
+        _ => "&#39;",
+    }
 }
 
 /// A repository path as a relative URL: each component percent-encoded, `/` kept.
@@ -409,7 +540,8 @@ mod tests {
             functions: vec![],
         };
         let source = "a\nb\nc\nd<\ne\nf";
-        let page = render_page("src/x.ts", &file, &[2, 4, 6, 7], Some(source));
+        let page =
+            String::from_utf8(render_page("src/x.ts", &file, &[2, 4, 6, 7], Some(source))).unwrap();
         let rows: Vec<&str> = page.lines().filter(|l| l.starts_with("<tr id=")).collect();
         let row = |line: u32, class: &str, hits: &str, text: &str| {
             format!("<tr id=L{line}{class}><td>{line}<td>{hits}<td>{text}</td>")
@@ -429,6 +561,101 @@ mod tests {
             page.contains("Changed lines measured: 2, run: 2 (100.0%)"),
             "{page}"
         );
+    }
+
+    /// The rows split the source as `str::lines` does.
+    #[test]
+    fn source_lines_are_those_of_str_lines() {
+        for source in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\r",
+            "\r\n\r\n",
+            "a\n\nb\n\r",
+            "x\ry\n",
+        ] {
+            assert_eq!(
+                source_lines(source).collect::<Vec<_>>(),
+                source.lines().collect::<Vec<_>>(),
+                "{source:?}"
+            );
+        }
+        let mut out = Vec::new();
+        escape_bytes_into(&mut out, b"if (a < b && c > \"d\") 'e'");
+        assert_eq!(
+            out,
+            b"if (a &lt; b &amp;&amp; c &gt; &quot;d&quot;) &#39;e&#39;"
+        );
+    }
+
+    /// The lines holding a character to escape are escaped, wherever they are.
+    #[test]
+    fn rows_escape_the_lines_that_need_it() {
+        let source = "a\r\nb < c\nd\ne && f > g\r\nh\n'i'\nj\n<";
+        let page = String::from_utf8(render_page(
+            "x.ts",
+            &FileCoverage::default(),
+            &[],
+            Some(source),
+        ))
+        .unwrap();
+        let texts: Vec<&str> = page
+            .lines()
+            .filter_map(|l| l.strip_prefix("<tr id=L"))
+            .map(|l| l.rsplit("<td>").next().unwrap().trim_end_matches("</td>"))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "a",
+                "b &lt; c",
+                "d",
+                "e &amp;&amp; f &gt; g",
+                "h",
+                "&#39;i&#39;",
+                "j",
+                "&lt;"
+            ]
+        );
+    }
+
+    /// A page is linked to the previous report's only where that is a regular file of its
+    /// own with the same bytes; never through a link, never to a file with other names.
+    #[cfg(unix)]
+    #[test]
+    fn an_unchanged_page_is_linked_to_the_previous_one() {
+        use std::os::unix::fs::MetadataExt;
+
+        let temp = tempfile::tempdir().unwrap();
+        let dir = Utf8Path::from_path(temp.path()).unwrap();
+        let page = b"<p>page</p>\n";
+        let (old, target) = (dir.join("old.html"), dir.join("new.html"));
+        fs::write(&old, page).unwrap();
+        assert!(reuse(&old, page, &target));
+        let ino = |path: &Utf8Path| fs::symlink_metadata(path).unwrap().ino();
+        assert_eq!(ino(&target), ino(&old));
+        fs::remove_file(&target).unwrap();
+
+        // Other bytes, or the same bytes with one more: written anew.
+        assert!(!reuse(&old, b"<p>other</p>\n", &target));
+        assert!(!reuse(&old, b"<p>page</p>\n\n", &target));
+        assert!(!target.exists());
+        // A file with a second name elsewhere is somebody's: not linked.
+        fs::hard_link(&old, dir.join("elsewhere")).unwrap();
+        assert!(!reuse(&old, page, &target));
+        assert!(!target.exists());
+        // A link at the old page's name is not followed.
+        let (real, link) = (dir.join("real.html"), dir.join("link.html"));
+        fs::write(&real, page).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(!reuse(&link, page, &target));
+        assert!(!target.exists());
+        // No previous page.
+        assert!(!reuse(&dir.join("none.html"), page, &target));
     }
 
     #[test]
