@@ -29,7 +29,9 @@ use crate::output::Stream;
 /// coverage --lcov`. With --lcov: uses that file, on any git repository.
 ///
 /// Changed lines are those of `BASE...HEAD` (from the merge-base of the base and HEAD)
-/// plus staged and unstaged changes, as diff-cover counts them. A changed line counts when
+/// plus staged and unstaged changes, as diff-cover counts them. Before diffing, the index's
+/// record of the files' sizes and times is refreshed, as `git status` does (not with
+/// GIT_OPTIONAL_LOCKS=0). A changed line counts when
 /// the report measures it (a DA entry; a BRDA or FN entry where there is no DA, as
 /// diff-cover reads lcov); it is covered when it ran. The gate passes when
 /// covered / measured reaches --fail-under, or when no changed line is measured. Overall
