@@ -28,7 +28,7 @@ impl Default for Entries {
 impl Lines {
     /// Lines from a slice of `(line, hits)` pairs sorted by line, each line once: in one
     /// pass when every number fits the narrow form, as nearly every file's do.
-    pub fn from_sorted_slice(pairs: &[(u32, u64)]) -> Self {
+    pub(crate) fn from_sorted_slice(pairs: &[(u32, u64)]) -> Self {
         let narrow = pairs
             .last()
             .is_none_or(|&(line, _)| line <= u32::from(u16::MAX))
