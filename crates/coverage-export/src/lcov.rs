@@ -367,9 +367,8 @@ impl Record {
 /// (digits only, no checksum, in range), read in one pass; `None` for anything else,
 /// which the full rules then read or reject with their message.
 fn plain_da(value: &[u8]) -> Option<(u32, u64)> {
-    let comma = memchr::memchr(b',', value)?;
-    let line = u32::try_from(plain_number(&value[..comma])?).ok()?;
-    Some((line, plain_number(&value[comma + 1..])?))
+    let (line, line_end) = plain_number_before(value, b',')?;
+    Some((u32::try_from(line).ok()?, plain_number(&value[line_end..])?))
 }
 
 /// `DA:<line>,<hits>\n` at the start of `text`, in the numbers' plain form (see

@@ -46,7 +46,7 @@ pub const OUTPUT_FILES: [(&str, &str); 7] = [
 ];
 
 /// Files written but not yet in place; dropping this removes them.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct StagedFiles {
     files: Vec<AtomicFile>,
     /// Directories written under a hidden name, with the name they take.
@@ -161,20 +161,14 @@ pub fn stage_coverage_files(
         .map_or(0, |d| d.as_millis());
     let (lcov, cobertura) = std::thread::scope(|threads| {
         let lcov = threads.spawn(|| {
-            let mut staged = StagedFiles {
-                files: Vec::new(),
-                dirs: Vec::new(),
-            };
+            let mut staged = StagedFiles::default();
             staged
                 .stage(dir, "lcov.info", |out| {
                     write_lcov(out, coverage.files.iter().map(|(p, f)| (p.as_str(), f)))
                 })
                 .map(|()| staged)
         });
-        let mut staged = StagedFiles {
-            files: Vec::new(),
-            dirs: Vec::new(),
-        };
+        let mut staged = StagedFiles::default();
         let cobertura = staged
             .stage(dir, "cobertura.xml", |out| {
                 write_cobertura(out, coverage, root, timestamp)
@@ -205,10 +199,7 @@ pub fn write_outputs(
     // The small files beside the HTML report, which is most of what is left to do.
     let (small, html) = std::thread::scope(|threads| {
         let small = threads.spawn(|| -> io::Result<StagedFiles> {
-            let mut small = StagedFiles {
-                files: Vec::new(),
-                dirs: Vec::new(),
-            };
+            let mut small = StagedFiles::default();
             small.stage(dir, "coverage.json", |out| {
                 serde_json::to_writer(&mut *out, &json_report(report))?;
                 out.write_all(b"\n")
@@ -266,10 +257,7 @@ mod tests {
         std::os::unix::fs::symlink(&precious, &planted).unwrap();
         std::os::unix::fs::symlink(&precious, out.join("badge.svg")).unwrap();
 
-        let mut staged = StagedFiles {
-            files: Vec::new(),
-            dirs: Vec::new(),
-        };
+        let mut staged = StagedFiles::default();
         staged
             .stage(&out, "summary.md", |w| w.write_all(b"# summary\n"))
             .unwrap();
@@ -298,10 +286,7 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let out = Utf8Path::from_path(temp.path()).unwrap();
         fs::write(out.join("summary.md"), "old\n").unwrap();
-        let mut staged = StagedFiles {
-            files: Vec::new(),
-            dirs: Vec::new(),
-        };
+        let mut staged = StagedFiles::default();
         staged
             .stage(out, "summary.md", |w| w.write_all(b"new\n"))
             .unwrap();

@@ -367,7 +367,7 @@ fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<
         let end = text.as_ptr() as usize - source.as_ptr() as usize + text.len();
         let in_line = |at: Option<usize>| at.is_some_and(|at| at < end);
         if in_line(markup) || in_line(quote) {
-            escape_bytes_into(&mut out, text.as_bytes());
+            escape_into(&mut out, text.as_bytes());
             markup = memchr::memchr3(b'&', b'<', b'>', &bytes[end..]).map(|at| at + end);
             quote = memchr::memchr2(b'"', b'\'', &bytes[end..]).map(|at| at + end);
         } else {
@@ -405,8 +405,9 @@ fn source_lines(source: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Appends `text` to `out` as [`escape_into`] does.
-fn escape_bytes_into(out: &mut Vec<u8>, text: &[u8]) {
+/// Appends `text` to `out`, safe inside HTML text and attribute values; runs without a
+/// special character are copied whole.
+fn escape_into(out: &mut Vec<u8>, text: &[u8]) {
     let mut rest = text;
     while let Some(at) = rest
         .iter()
@@ -430,24 +431,9 @@ fn head(title: &str) -> String {
 
 /// `text` safe inside HTML text and attribute values.
 fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    escape_into(&mut escaped, text);
-    escaped
-}
-
-/// Appends `text` to `out`, safe inside HTML text and attribute values; runs without a
-/// special character are copied whole.
-fn escape_into(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(at) = rest
-        .bytes()
-        .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
-    {
-        out.push_str(&rest[..at]);
-        out.push_str(escaped(rest.as_bytes()[at]));
-        rest = &rest[at + 1..];
-    }
-    out.push_str(rest);
+    let mut escaped = Vec::with_capacity(text.len());
+    escape_into(&mut escaped, text.as_bytes());
+    String::from_utf8(escaped).expect("escaping keeps UTF-8 whole: only ASCII is replaced")
 }
 
 /// The entity for one of the five characters HTML escapes.
@@ -585,7 +571,7 @@ mod tests {
             );
         }
         let mut out = Vec::new();
-        escape_bytes_into(&mut out, b"if (a < b && c > \"d\") 'e'");
+        escape_into(&mut out, b"if (a < b && c > \"d\") 'e'");
         assert_eq!(
             out,
             b"if (a &lt; b &amp;&amp; c &gt; &quot;d&quot;) &#39;e&#39;"
