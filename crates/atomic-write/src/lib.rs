@@ -91,15 +91,50 @@ impl AtomicFile {
 
     /// Flushes the file to disk (unless [`sync`](Self::sync) did and nothing was written
     /// since) and renames it over its name.
-    pub fn commit(mut self) -> io::Result<()> {
+    pub fn commit(self) -> io::Result<()> {
+        let path = self.put_in_place()?;
+        sync_dir(dir_of(&path));
+        Ok(())
+    }
+
+    /// [`commit`](Self::commit) but for the directory's flush; the name it took.
+    fn put_in_place(mut self) -> io::Result<Utf8PathBuf> {
         if !self.synced {
             self.sync()?;
         }
         interrupt::unless_stopping(|| fs::rename(&self.temp, &self.path))?;
         self.committed = true;
-        sync_dir(&self.path);
-        Ok(())
+        Ok(std::mem::take(&mut self.path))
     }
+}
+
+/// Commits `files` in order, as [`AtomicFile::commit`] does one by one, but flushes each
+/// directory to disk once, after the last rename into it, rather than after every
+/// rename: for files written together, such as a set of reports. At the first file that
+/// cannot be put in place it stops with that file's name and the error: the files before
+/// it are in place, it and the ones after it are removed.
+pub fn commit_all(
+    files: impl IntoIterator<Item = AtomicFile>,
+) -> Result<Vec<Utf8PathBuf>, (Utf8PathBuf, io::Error)> {
+    let mut done: Vec<Utf8PathBuf> = Vec::new();
+    let mut result = Ok(());
+    for file in files {
+        let path = file.path.clone();
+        match file.put_in_place() {
+            Ok(path) => done.push(path),
+            Err(error) => {
+                result = Err((path, error));
+                break;
+            }
+        }
+    }
+    let mut dirs: Vec<&Utf8Path> = done.iter().map(|path| dir_of(path)).collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for dir in dirs {
+        sync_dir(dir);
+    }
+    result.map(|()| done)
 }
 
 impl Write for AtomicFile {
@@ -198,7 +233,7 @@ impl PendingFile {
             .sync_all()?;
         interrupt::unless_stopping(|| fs::rename(&self.temp, &self.path))?;
         self.committed = true;
-        sync_dir(&self.path);
+        sync_dir(dir_of(&self.path));
         Ok(())
     }
 }
@@ -287,15 +322,15 @@ fn dir_of(path: &Utf8Path) -> &Utf8Path {
     }
 }
 
-/// Flushes the directory entry of a rename to disk. Best effort: the file is in place
-/// and whole either way; this only makes the rename survive a power cut.
-fn sync_dir(path: &Utf8Path) {
+/// Flushes the entries of `dir` (the renames into it) to disk. Best effort: the files
+/// are in place and whole either way; this only makes the renames survive a power cut.
+fn sync_dir(dir: &Utf8Path) {
     #[cfg(unix)]
-    if let Ok(dir) = File::open(dir_of(path)) {
+    if let Ok(dir) = File::open(dir) {
         let _ = dir.sync_all();
     }
     #[cfg(not(unix))]
-    let _ = path;
+    let _ = dir;
 }
 
 #[cfg(test)]
@@ -333,6 +368,39 @@ mod tests {
             "SF:a.ts\nend_of_record\n"
         );
         assert_eq!(names(&dir), ["lcov.info"]);
+    }
+
+    /// Files committed together are put in place in order; at the first that cannot be
+    /// (its name is a directory holding a file), the ones before it stay in place, and it
+    /// and the ones after it are removed.
+    #[test]
+    fn files_committed_together_stop_at_the_first_that_cannot_be_put_in_place() {
+        let (_dir, dir) = temp_dir();
+        let other = dir.join("other");
+        fs::create_dir(&other).unwrap();
+        let create = |path: &Utf8Path, text: &str| {
+            let mut file = AtomicFile::create(path).unwrap();
+            file.write_all(text.as_bytes()).unwrap();
+            file
+        };
+        let (a, b, c) = (dir.join("a.json"), other.join("b.md"), dir.join("c.svg"));
+        let done = commit_all([create(&a, "a\n"), create(&b, "b\n"), create(&c, "c\n")]);
+        assert_eq!(done.unwrap(), [a.clone(), b.clone(), c.clone()]);
+        assert_eq!(fs::read_to_string(&c).unwrap(), "c\n");
+        assert_eq!(names(&dir), ["a.json", "c.svg", "other"]);
+        assert_eq!(names(&other), ["b.md"]);
+
+        fs::remove_file(&b).unwrap();
+        fs::create_dir(&b).unwrap();
+        fs::write(b.join("kept"), "kept\n").unwrap();
+        let files = [create(&a, "a2\n"), create(&b, "b2\n"), create(&c, "c2\n")];
+        let (failed, _) = commit_all(files).unwrap_err();
+        assert_eq!(failed, b);
+        assert_eq!(fs::read_to_string(&a).unwrap(), "a2\n");
+        assert_eq!(fs::read_to_string(&c).unwrap(), "c\n");
+        assert_eq!(names(&dir), ["a.json", "c.svg", "other"]);
+        assert_eq!(names(&other), ["b.md"]);
+        assert_eq!(names(&b), ["kept"]);
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! Running git: the repository, the base ref, and the diff stages of a range.
 
-use std::collections::HashSet;
 use std::io::{BufReader, Read};
 use std::process::{Command, Stdio};
 
@@ -8,6 +7,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use xshell::{Shell, cmd};
 
 use crate::diff::{ChangedLines, DiffError, DiffStage, parse_diff};
+use crate::parts::{Staged, modified_parts, modified_paths, renamed_part, staged_paths};
 
 /// Which uncommitted changes count besides the committed range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,7 +230,7 @@ impl Repository {
 
     /// The changed lines of `range`, plus the staged and unstaged changes that `scope`
     /// includes. Each stage's `git diff` streams through the parser; they run side by
-    /// side, the committed one split in parts (see [`Repository::committed_parts`]).
+    /// side, the committed one split in parts (see [`crate::parts`]).
     ///
     /// First, as `git status` does, the index's record of each file's size and times is
     /// brought up to date (see [`Repository::start_refresh`]), unless
@@ -247,28 +247,63 @@ impl Repository {
         cores: usize,
         refresh: bool,
     ) -> Result<ChangedLines, GitError> {
+        let merge_base = range.merge_base.as_str();
+        // What the plan needs, asked of git at once: the staged paths, the range's paths
+        // (to split it), and the index refreshed (before the diffs read the work tree).
         let refreshing = if refresh { self.start_refresh() } else { None };
-        let committed = self.committed_parts(range, cores);
+        let staged = self.start_listing(&["--cached"])?;
+        let listed = match cores {
+            ..=1 => None,
+            _ => Some(self.start_listing(&[merge_base, "HEAD"])?),
+        };
+        let staged_raw = staged.finish()?;
+        let staged: Staged = staged_paths(staged_raw.as_deref());
         if let Some(mut refreshing) = refreshing {
             // Its outcome changes only how fast the diffs are.
             let _ = refreshing.wait();
         }
-        // Each job: its stage and its `git diff` arguments. The committed range's first
-        // part (the largest) goes first, then the other stages (usually small), then the
-        // rest of the parts, so that the cores finish together.
-        let mut committed = committed?.into_iter();
-        let mut jobs: Vec<(usize, Vec<String>)> =
-            committed.next().map(|p| (0, p)).into_iter().collect();
-        if scope.staged {
-            jobs.push((1, vec!["--cached".to_owned()]));
+        // The other stages' jobs, usually small: last, to even out the cores' ends. With
+        // nothing staged the staged stage has nothing to show.
+        let mut stages: Vec<(usize, Vec<String>)> = Vec::new();
+        if scope.staged && staged.as_ref().is_none_or(|staged| !staged.is_empty()) {
+            stages.push((1, vec!["--find-renames".to_owned(), "--cached".to_owned()]));
         }
         if scope.unstaged {
-            jobs.push((2, vec![]));
+            stages.push((2, vec!["--find-renames".to_owned()]));
         }
-        jobs.extend(committed.map(|p| (0, p)));
-        let results = crate::on_threads(&jobs, cores, |(stage, args)| {
-            (*stage, self.diff_stage(args))
-        });
+        let results = match listed {
+            None => {
+                let whole = [
+                    "--find-renames",
+                    "--irreversible-delete",
+                    merge_base,
+                    "HEAD",
+                ];
+                let mut jobs = vec![(0, whole.map(str::to_owned).to_vec())];
+                jobs.extend(stages);
+                crate::on_threads(&jobs, 1, |(stage, args)| (*stage, self.diff_stage(args)))
+            }
+            Some(listed) => std::thread::scope(|threads| -> Result<_, GitError> {
+                // The costliest part starts first, while the range's paths are read.
+                let renamed = renamed_part(merge_base, &staged);
+                let renamed = threads.spawn(move || self.diff_stage(&renamed));
+                let listed = listed.finish()?;
+                let modified = modified_paths(listed.as_deref());
+                let mut jobs: Vec<(usize, Vec<String>)> =
+                    modified_parts(merge_base, &staged, modified, cores)
+                        .into_iter()
+                        .map(|part| (0, part))
+                        .collect();
+                jobs.extend(stages);
+                // One git more than cores while the renamed part runs: all of them end
+                // at about the same time.
+                let mut results = crate::on_threads(&jobs, cores, |(stage, args)| {
+                    (*stage, self.diff_stage(args))
+                });
+                results.push((0, renamed.join().expect("a diff thread panicked")));
+                Ok(results)
+            })?,
+        };
         let mut combined = vec![DiffStage::default(); 3];
         for (stage, result) in results {
             // The parts of one stage name disjoint files.
@@ -282,10 +317,10 @@ impl Repository {
     /// the same second as the index (a fresh clone or checkout holds thousands) is
     /// "racily clean": git cannot trust its recorded times, so every `git diff` against
     /// the work tree hashes it again, and none is read from the work tree in place of its
-    /// blob (see [`Repository::committed_parts`]); a refresh a second later settles them.
-    /// The diffs' output is the same either way. `None` when git cannot be started; a
-    /// refresh that fails (another git holds the index, the repository is read-only)
-    /// leaves the index as it was.
+    /// blob (see [`crate::parts`]); a refresh a second later settles them. The diffs'
+    /// output is the same either way. `None` when git cannot be started; a refresh that
+    /// fails (another git holds the index, the repository is read-only) leaves the index
+    /// as it was.
     fn start_refresh(&self) -> Option<std::process::Child> {
         Command::new("git")
             .args(["update-index", "-q", "--refresh", "--ignore-submodules"])
@@ -297,95 +332,22 @@ impl Repository {
             .ok()
     }
 
-    /// The `git diff` arguments of the committed range, in parts to run side by side:
-    /// one `git diff` of a large range keeps a single core busy for most of a coverage
-    /// run. Rename detection pairs only added with deleted files (`--find-renames`, no
-    /// copies, no rewrites), so those make one part (the first: per file the costliest,
-    /// their contents compared with each other), and the modified files are shared out
-    /// in twice as many parts as cores, taken by whichever core is free; each part's
-    /// output is then exactly the whole diff's for its files. One part for small ranges,
-    /// on one core, or where the paths would not fit on a command line.
-    ///
-    /// A part none of whose files is staged is diffed against the index (`--cached`),
-    /// which holds HEAD's blobs for them: git then reads the new side of each file that
-    /// is unchanged in the working tree from there instead of inflating its blob (a
-    /// seventh of git's time at 2,000 files), and falls back to the blob for the others.
-    fn committed_parts(&self, range: &Range, cores: usize) -> Result<Vec<Vec<String>>, GitError> {
-        /// Fewer changed files than this are diffed faster than a second git starts.
-        const MIN_FILES: usize = 256;
-        /// Command lines stay well below Linux's 2 MiB for arguments and environment.
-        const MAX_PATH_BYTES: usize = 1 << 20;
-        // A deleted file's old lines are left out of the output (`-D`): the first stage's
-        // deleted lines remove nothing (see `ChangedLines::combine`), and a deleted file's
-        // path is in its `diff --git` line. Renames are found before this applies.
-        let whole = ["--irreversible-delete", range.merge_base.as_str(), "HEAD"]
-            .map(str::to_owned)
-            .to_vec();
-        if cores <= 1 {
-            return Ok(vec![whole]);
-        }
+    /// Starts `git diff --raw -z --no-renames` of `sides`: the paths that differ, with
+    /// their status.
+    fn start_listing(&self, sides: &[&str]) -> Result<Listing, GitError> {
         let sh = shell(&self.root)?;
-        let merge_base = &range.merge_base;
-        // The staged paths, listed while the range's are.
-        let staged = cmd!(
-            sh,
-            "git diff --cached --raw -z --no-renames --no-relative --no-ext-diff"
-        )
-        .quiet();
-        let staged_display = staged.to_string();
-        let staged = Command::from(staged)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| command_error(&staged_display, e))?;
         let cmd = cmd!(
             sh,
-            "git diff --raw -z --no-renames --no-relative --no-ext-diff {merge_base} HEAD"
+            "git diff --raw -z --no-renames --no-relative --no-ext-diff {sides...}"
         )
         .quiet();
         let display = cmd.to_string();
-        let raw = cmd.output().map_err(|e| command_error(&display, e));
-        let staged = staged
-            .wait_with_output()
-            .map_err(|e| command_error(&staged_display, e))?;
-        let raw = raw?.stdout;
-        // Unknown when the listing failed: then every part compares the two commits.
-        let staged: Option<HashSet<&str>> = if staged.status.success() {
-            raw_paths(&staged.stdout).map(|files| files.into_iter().map(|(_, path)| path).collect())
-        } else {
-            None
-        };
-        let Some(files) = raw_paths(&raw) else {
-            return Ok(vec![whole]);
-        };
-        let path_bytes: usize = files.iter().map(|(_, path)| path.len() + 1).sum();
-        if files.len() < MIN_FILES || path_bytes > MAX_PATH_BYTES {
-            return Ok(vec![whole]);
-        }
-        let (paired, modified): (Vec<_>, Vec<_>) = files
-            .into_iter()
-            .partition(|(status, _)| matches!(status, b'A' | b'D'));
-        let mut parts: Vec<&[(u8, &str)]> = vec![&paired];
-        parts.extend(modified.chunks(modified.len().div_ceil(2 * cores).max(1)));
-        Ok(parts
-            .into_iter()
-            .filter(|part| !part.is_empty())
-            .map(|part| {
-                let unstaged = staged
-                    .as_ref()
-                    .is_some_and(|staged| part.iter().all(|(_, path)| !staged.contains(path)));
-                let mut args = if unstaged {
-                    ["--cached", "--irreversible-delete", merge_base]
-                        .map(str::to_owned)
-                        .to_vec()
-                } else {
-                    whole.clone()
-                };
-                args.push("--".to_owned());
-                args.extend(part.iter().map(|(_, path)| (*path).to_owned()));
-                args
-            })
-            .collect())
+        let child = Command::from(cmd)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| command_error(&display, e))?;
+        Ok(Listing { display, child })
     }
 
     fn diff_stage(&self, args: &[String]) -> Result<DiffStage, GitError> {
@@ -395,7 +357,7 @@ impl Repository {
         let cmd = cmd!(
             sh,
             "git -c core.quotePath=false -c diff.mnemonicPrefix=false -c diff.noPrefix=false
-                diff --no-color --no-ext-diff --no-relative -U0 --find-renames {args...}"
+                diff --no-color --no-ext-diff --no-relative -U0 {args...}"
         )
         // Paths after `--` are file names, never patterns.
         .env("GIT_LITERAL_PATHSPECS", "1")
@@ -440,21 +402,21 @@ fn optional_locks(value: Option<&str>) -> bool {
     })
 }
 
-/// The status letter and path of each record of `git diff --raw -z --no-renames`;
-/// `None` when a path is not UTF-8 or the output is not in that form.
-fn raw_paths(raw: &[u8]) -> Option<Vec<(u8, &str)>> {
-    let mut fields = raw.split(|&b| b == 0);
-    let mut files = Vec::new();
-    while let Some(meta) = fields.next() {
-        if meta.is_empty() {
-            break;
-        }
-        // `:100644 100644 <old> <new> M`
-        let status = *meta.split(|&b| b == b' ').nth(4)?.first()?;
-        let path = std::str::from_utf8(fields.next()?).ok()?;
-        files.push((status, path));
+/// A `git diff --raw` under way.
+struct Listing {
+    display: String,
+    child: std::process::Child,
+}
+
+impl Listing {
+    /// Its output; `None` when git failed (the plan then does without it).
+    fn finish(self) -> Result<Option<Vec<u8>>, GitError> {
+        let output = self
+            .child
+            .wait_with_output()
+            .map_err(|e| command_error(&self.display, e))?;
+        Ok(output.status.success().then_some(output.stdout))
     }
-    Some(files)
 }
 
 fn shell(dir: &Utf8Path) -> Result<Shell, GitError> {
@@ -476,6 +438,7 @@ pub(crate) mod tests {
     use std::io::Write;
 
     use super::*;
+    use crate::parts::covers;
 
     /// The benchmark's generator: renamed (some edited), added, deleted and modified
     /// files, in `repo`, and its report `coverage.lcov` beside the repository.
@@ -496,18 +459,42 @@ pub(crate) mod tests {
         (dir, repo)
     }
 
+    /// The committed range's parts as the diff plans them: the renamed part, then the
+    /// modified ones.
+    fn parts(repo: &Repository, range: &Range, cores: usize) -> Vec<Vec<String>> {
+        let merge_base = range.merge_base.as_str();
+        let staged = repo.start_listing(&["--cached"]).unwrap().finish().unwrap();
+        let listed = repo.start_listing(&[merge_base, "HEAD"]).unwrap();
+        let listed = listed.finish().unwrap();
+        let staged = staged_paths(staged.as_deref());
+        let mut parts = vec![renamed_part(merge_base, &staged)];
+        let modified = modified_paths(listed.as_deref());
+        parts.extend(modified_parts(merge_base, &staged, modified, cores));
+        parts
+    }
+
+    /// The pathspecs of a part.
+    fn pathspecs(part: &[String]) -> &[String] {
+        part.iter()
+            .position(|a| a == "--")
+            .map_or(&[], |at| &part[at + 1..])
+    }
+
     #[test]
     fn a_large_range_diffed_in_parts_has_the_whole_diffs_lines() {
         let (_dir, repo) = generated(800);
         let range = repo.range("base").unwrap();
         let scope = Scope::default();
-        assert_eq!(repo.committed_parts(&range, 1).unwrap().len(), 1);
+        assert_eq!(parts(&repo, &range, 1).len(), 2);
         for cores in [2, 3, 4] {
-            let parts = repo.committed_parts(&range, cores).unwrap();
-            // The added and deleted files, then the modified ones in twice as many parts
-            // as cores.
-            assert_eq!(parts.len(), 1 + 2 * cores, "{cores} cores");
-            assert!(parts.iter().all(|p| p.len() > 3), "every part has files");
+            let parts = parts(&repo, &range, cores);
+            // The added, deleted and renamed files, then the modified ones in as many
+            // parts as cores, each named by fewer pathspecs than it has files.
+            assert_eq!(parts.len(), 1 + cores, "{cores} cores");
+            assert!(pathspecs(&parts[0]).is_empty(), "{:?}", parts[0]);
+            let named = parts[1..].iter().map(|part| pathspecs(part).len());
+            assert!(named.clone().all(|n| n > 0), "{parts:?}");
+            assert!(named.sum::<usize>() < 300, "{parts:?}");
         }
         let whole = repo.changed_lines_on(&range, scope, 1, true).unwrap();
         assert!(whole.files.len() > 256 && whole.line_count() > 10_000);
@@ -519,23 +506,24 @@ pub(crate) mod tests {
         }
     }
 
-    /// The parts whose files are not staged are diffed against the index, and give the
-    /// range's lines all the same: with a file of another part staged, one changed in the
-    /// working tree only, and one deleted from the working tree.
+    /// The parts none of whose paths is staged are diffed against the index, and give the
+    /// range's lines all the same: with a file of one part staged, one of another changed
+    /// in the working tree only, and one deleted from the working tree.
     #[test]
     fn parts_diffed_against_the_index_have_the_ranges_lines() {
         let (_dir, repo) = generated(800);
         let range = repo.range("base").unwrap();
-        let paths = |part: &[String]| -> Vec<String> {
-            let at = part.iter().position(|a| a == "--").unwrap();
-            part[at + 1..].to_vec()
-        };
-        let parts = repo.committed_parts(&range, 2).unwrap();
-        assert!(parts.iter().all(|p| p[0] == "--cached"), "{parts:?}");
+        let cached = |part: &[String]| part.iter().any(|a| a == "--cached");
+        let before = parts(&repo, &range, 2);
+        assert!(before.iter().all(|part| cached(part)), "{before:?}");
+        let listed = repo.start_listing(&[&range.merge_base, "HEAD"]).unwrap();
+        let listed = listed.finish().unwrap();
+        let mut modified = modified_paths(listed.as_deref()).unwrap();
+        modified.sort_unstable();
         let (staged, edited, removed) = (
-            paths(&parts[1])[0].clone(),
-            paths(&parts[2])[0].clone(),
-            paths(&parts[3])[1].clone(),
+            modified[0].to_owned(),
+            modified[modified.len() / 2].to_owned(),
+            modified[modified.len() - 1].to_owned(),
         );
         let root = repo.root().to_owned();
         let append = |path: &str, text: &str| {
@@ -550,11 +538,13 @@ pub(crate) mod tests {
         append(&edited, "export const edited = 1;\n");
         fs::remove_file(root.join(&removed)).unwrap();
 
-        let parts = repo.committed_parts(&range, 2).unwrap();
-        for part in &parts {
-            let against_index = part[0] == "--cached";
-            assert_eq!(against_index, !paths(part).contains(&staged), "{part:?}");
+        let after = parts(&repo, &range, 2);
+        assert!(!cached(&after[0]), "something is staged: {:?}", after[0]);
+        for part in &after[1..] {
+            let names_staged = pathspecs(part).iter().any(|spec| covers(spec, &staged));
+            assert_eq!(cached(part), !names_staged, "{part:?}");
         }
+        assert_eq!(after[1..].iter().filter(|part| cached(part)).count(), 1);
         let committed = Scope {
             staged: false,
             unstaged: false,
@@ -582,8 +572,8 @@ pub(crate) mod tests {
             ChangedLines::combine([repo.diff_stage(&args).unwrap()])
         };
         let mb = range.merge_base.as_str();
-        let full = stage(&[mb, "HEAD"]);
-        let short = stage(&["--irreversible-delete", mb, "HEAD"]);
+        let full = stage(&["--find-renames", mb, "HEAD"]);
+        let short = stage(&["--find-renames", "--irreversible-delete", mb, "HEAD"]);
         let deleted = full.files.values().filter(|lines| lines.is_empty()).count();
         assert!(
             deleted > 5 && full.line_count() > 1_000,
@@ -678,16 +668,5 @@ pub(crate) mod tests {
         ] {
             assert_eq!(optional_locks(value), allowed, "{value:?}");
         }
-    }
-
-    #[test]
-    fn raw_records_give_status_and_path() {
-        let raw = b":100644 100644 aaa bbb M\0src/a b.ts\0:000000 100644 000 ccc A\0new.ts\0";
-        assert_eq!(
-            raw_paths(raw).unwrap(),
-            [(b'M', "src/a b.ts"), (b'A', "new.ts")]
-        );
-        assert_eq!(raw_paths(b":100644 100644 aaa bbb M\0\xff\0"), None);
-        assert_eq!(raw_paths(b""), Some(vec![]));
     }
 }

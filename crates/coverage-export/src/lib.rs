@@ -20,6 +20,7 @@ mod git;
 mod lcov;
 mod lines;
 mod outputs;
+mod parts;
 mod patch;
 mod paths;
 pub mod reports;

@@ -93,12 +93,9 @@ impl StagedFiles {
     }
 
     fn commit(mut self) -> io::Result<Vec<Utf8PathBuf>> {
-        let mut done = Vec::new();
-        for file in std::mem::take(&mut self.files) {
-            let path = file.path().to_owned();
-            file.commit().map_err(|e| context(&path, e))?;
-            done.push(path);
-        }
+        // The directory is flushed once, after the last rename into it.
+        let mut done = atomic_write::commit_all(std::mem::take(&mut self.files))
+            .map_err(|(path, e)| context(&path, e))?;
         for (partial, path) in std::mem::take(&mut self.dirs) {
             replace_dir(&partial, &path)?;
             done.push(path);
