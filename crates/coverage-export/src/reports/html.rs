@@ -98,27 +98,92 @@ fn write_page_file(
         .files
         .get(path)
         .map_or(&[][..], Vec::as_slice);
-    let source = fs::read(sources.root.join(path)).ok().map(|bytes| {
-        String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-    });
-    let html = render_page(path, file, changed, source.as_deref());
+    let source = fs::read(sources.root.join(path)).ok();
+    let start = page_start(path, file, changed, source.as_deref());
     let page = format!("{name}.html");
     let target = pages_dir.join(&page);
     if let Some(previous) = previous_dir
-        && reuse(&previous.join(&page), &html, &target)
+        && reuse(&previous.join(&page), start.as_bytes(), &target)
     {
         return Ok(());
     }
-    fs::write(target, html)
+    let source = source.map(|bytes| {
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    });
+    fs::write(
+        target,
+        render_page(&start, path, file, changed, source.as_deref()),
+    )
 }
 
-/// Links `old` at `target` (a new name) when `old` holds exactly `contents`: a regular
-/// file of this user's, opened without following a link, with no other name, whose bytes
-/// are the same; the new name is checked to be that file. False, with nothing left at
-/// `target`, in every other case, for the caller to write the page.
+/// Pages come out differently from the same inputs when this changes: part of every
+/// page's digest, so that a rerun by a newer xtask writes its pages anew.
+const PAGE_FORMAT: u32 = 1;
+
+/// A page's first line, then the digest of what it is made from: [`PAGE_FORMAT`], the
+/// path, the file's coverage, its changed lines and its source (SHA-256, which a page's
+/// inputs cannot be made to share with another's).
+fn page_start(path: &str, file: &FileCoverage, changed: &[u32], source: Option<&[u8]>) -> String {
+    use sha2::{Digest, Sha256};
+
+    // Lengths before lists and strings, so that no two inputs make the same bytes.
+    let mut inputs = Vec::with_capacity(64 + path.len() + 12 * file.lines.len());
+    let list = |inputs: &mut Vec<u8>, len: usize| inputs.extend((len as u64).to_le_bytes());
+    inputs.extend(PAGE_FORMAT.to_le_bytes());
+    list(&mut inputs, path.len());
+    inputs.extend(path.as_bytes());
+    list(&mut inputs, file.lines.len());
+    for (line, hits) in file.lines.iter() {
+        inputs.extend(line.to_le_bytes());
+        inputs.extend(hits.to_le_bytes());
+    }
+    let optional = |inputs: &mut Vec<u8>, n: Option<u64>| {
+        inputs.push(u8::from(n.is_some()));
+        inputs.extend(n.unwrap_or(0).to_le_bytes());
+    };
+    list(&mut inputs, file.branches.len());
+    for branch in &file.branches {
+        inputs.extend(branch.line.to_le_bytes());
+        list(&mut inputs, branch.id.len());
+        inputs.extend(branch.id.as_bytes());
+        optional(&mut inputs, branch.taken);
+    }
+    list(&mut inputs, file.functions.len());
+    for function in &file.functions {
+        list(&mut inputs, function.name.len());
+        inputs.extend(function.name.as_bytes());
+        optional(&mut inputs, function.line.map(u64::from));
+        optional(&mut inputs, function.end_line.map(u64::from));
+        inputs.extend(function.hits.to_le_bytes());
+    }
+    list(&mut inputs, changed.len());
+    for line in changed {
+        inputs.extend(line.to_le_bytes());
+    }
+    optional(&mut inputs, source.map(|source| source.len() as u64));
+    let mut digest = Sha256::new();
+    digest.update(&inputs);
+    digest.update(source.unwrap_or_default());
+    let mut start = String::with_capacity(PAGE_START.len() + 64 + 5);
+    start.push_str(PAGE_START);
+    for byte in digest.finalize() {
+        let _ = write!(start, "{byte:02x}");
+    }
+    start.push_str(" -->\n");
+    start
+}
+
+/// How every page begins, before its digest.
+const PAGE_START: &str = "<!DOCTYPE html>\n<!-- made from sha256:";
+
+/// Links `old` at `target` (a new name) when `old` starts with `start`, the doctype and
+/// digest of the page to write (see [`page_start`]): a regular file of this user's,
+/// opened without following a link, with no other name; the new name is checked to be
+/// that file. False, with nothing left at `target`, in every other case, for the caller
+/// to write the page.
 #[cfg(unix)]
-fn reuse(old: &Utf8Path, contents: &[u8], target: &Utf8Path) -> bool {
+fn reuse(old: &Utf8Path, start: &[u8], target: &Utf8Path) -> bool {
     use std::io::Read;
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 
@@ -137,11 +202,8 @@ fn reuse(old: &Utf8Path, contents: &[u8], target: &Utf8Path) -> bool {
     if !meta.is_file() || meta.nlink() != 1 || meta.uid() != uid {
         return false;
     }
-    if meta.len() != contents.len() as u64 {
-        return false;
-    }
-    let mut bytes = Vec::with_capacity(contents.len() + 1);
-    if file.read_to_end(&mut bytes).is_err() || bytes != contents {
+    let mut bytes = vec![0; start.len()];
+    if file.read_exact(&mut bytes).is_err() || bytes != start {
         return false;
     }
     if fs::hard_link(old, target).is_err() {
@@ -158,7 +220,7 @@ fn reuse(old: &Utf8Path, contents: &[u8], target: &Utf8Path) -> bool {
 }
 
 #[cfg(not(unix))]
-fn reuse(_old: &Utf8Path, _contents: &[u8], _target: &Utf8Path) -> bool {
+fn reuse(_old: &Utf8Path, _start: &[u8], _target: &Utf8Path) -> bool {
     false
 }
 
@@ -181,7 +243,7 @@ fn paged_files<'a>(report: &'a Report, coverage: &'a RepoCoverage) -> Vec<&'a st
 fn index(report: &Report, coverage: &RepoCoverage, pages: &[&str]) -> String {
     let patch = report.patch;
     let overall = report.overall;
-    let mut html = head(&headline(report));
+    let mut html = format!("{DOCTYPE}{}", head(&headline(report)));
     let _ = writeln!(html, "<h1>{}</h1>", escape(&headline(report)));
     let _ = writeln!(
         html,
@@ -277,9 +339,17 @@ fn index(report: &Report, coverage: &RepoCoverage, pages: &[&str]) -> String {
     html
 }
 
-fn render_page(path: &str, file: &FileCoverage, changed: &[u32], source: Option<&str>) -> Vec<u8> {
+/// The page of `path`, beginning with `start` (see [`page_start`]).
+fn render_page(
+    start: &str,
+    path: &str,
+    file: &FileCoverage,
+    changed: &[u32],
+    source: Option<&str>,
+) -> Vec<u8> {
     let up = "../".repeat(path.matches('/').count() + 1);
-    let mut out = head(path);
+    let mut out = start.to_owned();
+    out.push_str(&head(path));
     let _ = writeln!(
         out,
         "<p><a href=\"{up}index.html\">All files</a></p>\n<h1>{}</h1>",
@@ -420,9 +490,13 @@ fn escape_into(out: &mut Vec<u8>, text: &[u8]) {
     push(out, rest);
 }
 
+/// The first line of every page.
+const DOCTYPE: &str = "<!DOCTYPE html>\n";
+
+/// What follows the doctype (and a page's digest).
 fn head(title: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         escape(title)
@@ -526,8 +600,8 @@ mod tests {
             functions: vec![],
         };
         let source = "a\nb\nc\nd<\ne\nf";
-        let page =
-            String::from_utf8(render_page("src/x.ts", &file, &[2, 4, 6, 7], Some(source))).unwrap();
+        let page = render_page("", "src/x.ts", &file, &[2, 4, 6, 7], Some(source));
+        let page = String::from_utf8(page).unwrap();
         let rows: Vec<&str> = page.lines().filter(|l| l.starts_with("<tr id=")).collect();
         let row = |line: u32, class: &str, hits: &str, text: &str| {
             format!("<tr id=L{line}{class}><td>{line}<td>{hits}<td>{text}</td>")
@@ -583,6 +657,7 @@ mod tests {
     fn rows_escape_the_lines_that_need_it() {
         let source = "a\r\nb < c\nd\ne && f > g\r\nh\n'i'\nj\n<";
         let page = String::from_utf8(render_page(
+            "",
             "x.ts",
             &FileCoverage::default(),
             &[],
@@ -610,7 +685,8 @@ mod tests {
     }
 
     /// A page is linked to the previous report's only where that is a regular file of its
-    /// own with the same bytes; never through a link, never to a file with other names.
+    /// own that starts the same (its digest); never through a link, never to a file with
+    /// other names.
     #[cfg(unix)]
     #[test]
     fn an_unchanged_page_is_linked_to_the_previous_one() {
@@ -618,30 +694,115 @@ mod tests {
 
         let temp = tempfile::tempdir().unwrap();
         let dir = Utf8Path::from_path(temp.path()).unwrap();
-        let page = b"<p>page</p>\n";
+        let start = b"<!DOCTYPE html>\n<!-- made from sha256:aa -->\n";
+        let page = [&start[..], b"<p>page</p>\n"].concat();
         let (old, target) = (dir.join("old.html"), dir.join("new.html"));
-        fs::write(&old, page).unwrap();
-        assert!(reuse(&old, page, &target));
+        fs::write(&old, &page).unwrap();
+        assert!(reuse(&old, start, &target));
         let ino = |path: &Utf8Path| fs::symlink_metadata(path).unwrap().ino();
         assert_eq!(ino(&target), ino(&old));
         fs::remove_file(&target).unwrap();
 
-        // Other bytes, or the same bytes with one more: written anew.
-        assert!(!reuse(&old, b"<p>other</p>\n", &target));
-        assert!(!reuse(&old, b"<p>page</p>\n\n", &target));
+        // Another digest, or a page shorter than the start: written anew.
+        assert!(!reuse(
+            &old,
+            b"<!DOCTYPE html>\n<!-- made from sha256:ab -->\n",
+            &target
+        ));
+        fs::write(&old, &start[..20]).unwrap();
+        assert!(!reuse(&old, start, &target));
         assert!(!target.exists());
+        fs::write(&old, &page).unwrap();
         // A file with a second name elsewhere is somebody's: not linked.
         fs::hard_link(&old, dir.join("elsewhere")).unwrap();
-        assert!(!reuse(&old, page, &target));
+        assert!(!reuse(&old, start, &target));
         assert!(!target.exists());
         // A link at the old page's name is not followed.
         let (real, link) = (dir.join("real.html"), dir.join("link.html"));
-        fs::write(&real, page).unwrap();
+        fs::write(&real, &page).unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        assert!(!reuse(&link, page, &target));
+        assert!(!reuse(&link, start, &target));
         assert!(!target.exists());
         // No previous page.
-        assert!(!reuse(&dir.join("none.html"), page, &target));
+        assert!(!reuse(&dir.join("none.html"), start, &target));
+    }
+
+    fn digest_fixture() -> FileCoverage {
+        FileCoverage {
+            lines: crate::coverage::Lines::from_sorted([(1, 2), (2, 0), (3, 70_000)]),
+            branches: vec![crate::coverage::Branch {
+                line: 2,
+                id: "0,1".into(),
+                taken: Some(0),
+            }],
+            functions: vec![crate::coverage::Function {
+                name: "main".into(),
+                line: Some(1),
+                end_line: Some(3),
+                hits: 2,
+            }],
+        }
+    }
+
+    /// Every input of a page changes its digest.
+    #[test]
+    fn a_page_s_digest_changes_with_each_of_its_inputs() {
+        let file = digest_fixture();
+        let source: &[u8] = b"a\nb\nc\n";
+        let start = page_start("src/a.ts", &file, &[2], Some(source));
+        assert!(start.starts_with(PAGE_START) && start.ends_with(" -->\n"));
+        assert!(PAGE_START.starts_with(DOCTYPE));
+        assert_eq!(start.len(), PAGE_START.len() + 64 + 5);
+        assert_eq!(start, page_start("src/a.ts", &file, &[2], Some(source)));
+        let mut others = vec![
+            page_start("src/b.ts", &file, &[2], Some(source)),
+            page_start("src/a.ts", &file, &[2, 3], Some(source)),
+            page_start("src/a.ts", &file, &[], Some(source)),
+            page_start("src/a.ts", &file, &[2], Some(b"a\nb\nd\n")),
+            page_start("src/a.ts", &file, &[2], None),
+            page_start("src/a.ts", &file, &[2], Some(b"")),
+        ];
+        let mut changed = |edit: &dyn Fn(&mut FileCoverage)| {
+            let mut file = digest_fixture();
+            edit(&mut file);
+            others.push(page_start("src/a.ts", &file, &[2], Some(source)));
+        };
+        changed(&|f| f.lines = crate::coverage::Lines::from_sorted([(1, 2), (2, 1), (3, 70_000)]));
+        changed(&|f| f.lines = crate::coverage::Lines::from_sorted([(1, 2), (2, 0)]));
+        changed(&|f| f.branches[0].taken = None);
+        changed(&|f| f.branches[0].id = "0,2".into());
+        changed(&|f| f.branches.clear());
+        changed(&|f| f.functions[0].hits = 3);
+        changed(&|f| f.functions[0].end_line = None);
+        changed(&|f| f.functions[0].name = "mains".into());
+        let distinct: std::collections::HashSet<&String> = others.iter().collect();
+        assert_eq!(distinct.len(), others.len());
+        assert!(!distinct.contains(&start));
+    }
+
+    /// The bytes of a page, for a fixed input: when this fails, pages come out differently
+    /// from the same inputs, so a rerun must not keep the previous ones. Change
+    /// `PAGE_FORMAT`, then the digest below.
+    #[test]
+    fn pages_come_out_as_their_format_says() {
+        use sha2::{Digest, Sha256};
+
+        let file = digest_fixture();
+        let source = "export function main() {\n  return a < b && c > \"d\";\n}\n";
+        let start = page_start("src/a b.ts", &file, &[2], Some(source.as_bytes()));
+        let page = render_page(&start, "src/a b.ts", &file, &[2], Some(source));
+        let digest: String = Sha256::digest(&page)
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert_eq!(
+            (PAGE_FORMAT, digest.as_str()),
+            (
+                1,
+                "40ce3535aed02bcd62626510115c6251a195e7b86af87f5c13882a4a13775ca9"
+            ),
+            "pages changed: change PAGE_FORMAT, then this test's digest"
+        );
     }
 
     #[test]
