@@ -250,29 +250,50 @@ impl DiffParser {
     }
 }
 
+/// `@@ -<start>[,<count>] +<start>[,<count>] @@...`, read where it lies: a diff of a large
+/// range has a hunk header for every few lines.
 fn parse_hunk_header(line: &[u8]) -> Result<Hunk, String> {
     let bad = || format!("not a hunk header: {}", text(line));
-    let line = std::str::from_utf8(line).map_err(|_| bad())?;
-    let ranges = line
-        .strip_prefix("@@ ")
-        .and_then(|rest| rest.split(" @@").next())
-        .ok_or_else(bad)?;
-    let (old, new) = ranges.split_once(' ').ok_or_else(bad)?;
-    let range = |text: &str, sign: char| -> Option<(u32, u32)> {
-        let text = text.strip_prefix(sign)?;
-        match text.split_once(',') {
-            Some((start, count)) => Some((start.parse().ok()?, count.parse().ok()?)),
-            None => Some((text.parse().ok()?, 1)),
-        }
-    };
-    let (_, old_count) = range(old, '-').ok_or_else(bad)?;
-    let (new_start, new_count) = range(new, '+').ok_or_else(bad)?;
+    let rest = line.strip_prefix(b"@@ -").ok_or_else(bad)?;
+    let (_, old_count, rest) = hunk_range(rest).ok_or_else(bad)?;
+    let rest = rest.strip_prefix(b" +").ok_or_else(bad)?;
+    let (new_start, new_count, rest) = hunk_range(rest).ok_or_else(bad)?;
+    if !rest.starts_with(b" @@") {
+        return Err(bad());
+    }
     Ok(Hunk {
         old_left: old_count,
         new_left: new_count,
         new_line: new_start,
         deleted_line: new_start,
     })
+}
+
+/// `<start>[,<count>]` at the start of `text` (a count of 1 when there is none), and the
+/// rest of `text`.
+fn hunk_range(text: &[u8]) -> Option<(u32, u32, &[u8])> {
+    let (start, rest) = decimal(text)?;
+    match rest.strip_prefix(b",") {
+        Some(rest) => {
+            let (count, rest) = decimal(rest)?;
+            Some((start, count, rest))
+        }
+        None => Some((start, 1, rest)),
+    }
+}
+
+/// The decimal number at the start of `text` (one digit at least, within u32), and the
+/// rest.
+fn decimal(text: &[u8]) -> Option<(u32, &[u8])> {
+    let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for &digit in &text[..digits] {
+        n = n.checked_mul(10)?.checked_add(u32::from(digit - b'0'))?;
+    }
+    Some((n, &text[digits..]))
 }
 
 /// The path of a `--- a/...` / `+++ b/...` line; `None` for `/dev/null`.
@@ -437,6 +458,35 @@ mod tests {
             "diff --git a/a.ts b/a.ts\n--- a/a.ts\n+++ b/a.ts\n@@ -5 +5 @@\n-old\n\\ No newline at end of file\n+new\n\\ No newline at end of file\n",
         );
         assert_eq!(added(&s, "a.ts"), [5]);
+    }
+
+    #[test]
+    fn hunk_headers_are_read_with_or_without_counts() {
+        let hunk = parse_hunk_header(b"@@ -12,3 +14 @@ function main() {").unwrap();
+        assert_eq!((hunk.old_left, hunk.new_left, hunk.new_line), (3, 1, 14));
+        let hunk = parse_hunk_header(b"@@ -0,0 +1,4294967295 @@").unwrap();
+        assert_eq!(
+            (hunk.old_left, hunk.new_left, hunk.new_line),
+            (0, u32::MAX, 1)
+        );
+        for bad in [
+            &b"@@ -1 +1"[..],
+            b"@@ -1 +1 @",
+            b"@@ -1, +1 @@",
+            b"@@ -a +1 @@",
+            b"@@ -1 -1 @@",
+            b"@@ 1 +1 @@",
+            b"@@ -1 +4294967296 @@",
+            b"@@@ -1 -1 +1 @@@",
+        ] {
+            let error = parse_hunk_header(bad).err();
+            assert_eq!(
+                error,
+                Some(format!("not a hunk header: {}", text(bad))),
+                "{}",
+                text(bad)
+            );
+        }
     }
 
     #[test]

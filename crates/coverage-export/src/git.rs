@@ -354,10 +354,12 @@ impl Repository {
         let sh = shell(&self.root)?;
         // Settings that would change the output's shape are pinned; quotePath=false keeps
         // non-ASCII names readable (quoting stays for quotes and control characters).
+        // --full-index: blob names are not shortened, which in a repository of loose
+        // objects has git read an object directory for every name it shortens.
         let cmd = cmd!(
             sh,
             "git -c core.quotePath=false -c diff.mnemonicPrefix=false -c diff.noPrefix=false
-                diff --no-color --no-ext-diff --no-relative -U0 {args...}"
+                diff --no-color --no-ext-diff --no-relative --full-index -U0 {args...}"
         )
         // Paths after `--` are file names, never patterns.
         .env("GIT_LITERAL_PATHSPECS", "1")
