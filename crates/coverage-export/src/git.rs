@@ -333,12 +333,12 @@ impl Repository {
     }
 
     /// Starts `git diff --raw -z --no-renames` of `sides`: the paths that differ, with
-    /// their status.
+    /// their status (and their blobs, named in full: see [`Repository::diff_stage`]).
     fn start_listing(&self, sides: &[&str]) -> Result<Listing, GitError> {
         let sh = shell(&self.root)?;
         let cmd = cmd!(
             sh,
-            "git diff --raw -z --no-renames --no-relative --no-ext-diff {sides...}"
+            "git diff --raw -z --no-abbrev --no-renames --no-relative --no-ext-diff {sides...}"
         )
         .quiet();
         let display = cmd.to_string();
@@ -350,6 +350,7 @@ impl Repository {
         Ok(Listing { display, child })
     }
 
+    /// Runs `git diff -U0` with `args`, its output parsed as it streams.
     fn diff_stage(&self, args: &[String]) -> Result<DiffStage, GitError> {
         let sh = shell(&self.root)?;
         // Settings that would change the output's shape are pinned; quotePath=false keeps
