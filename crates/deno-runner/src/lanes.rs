@@ -1,6 +1,7 @@
 //! Running several invocations at once: each lane runs its invocations one after
 //! another, the lanes run side by side.
 
+use std::sync::mpsc::{self, Sender};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -87,11 +88,17 @@ fn drive(
 ) -> Result<Vec<Option<Outcome>>> {
     let mut outcomes: Vec<Option<Outcome>> = vec![None; invocations.len()];
     let mut next = vec![0usize; lanes.len()];
-    for (lane, lane_next) in lanes.iter().zip(next.iter_mut()) {
-        running.push(start_next(deno, invocations, lane, lane_next)?);
+    // Told when a process's output ends, which is when it exits (or, where something it
+    // started keeps the output open, found by polling).
+    let (ended, output_ended) = mpsc::channel();
+    running.resize_with(lanes.len(), || None);
+    // The last lane first: a plan puts the tests, the longest gates, in the last lane.
+    for (lane_index, lane) in lanes.iter().enumerate().rev() {
+        running[lane_index] = start_next(deno, invocations, lane, &mut next[lane_index], &ended)?;
     }
 
     let mut failed = false;
+    let mut poll = POLL;
     while running.iter().any(Option::is_some) {
         let mut progressed = false;
         for (lane_index, slot) in running.iter_mut().enumerate() {
@@ -109,7 +116,13 @@ fn drive(
             on_outcome(index, &outcome);
             outcomes[index] = Some(outcome);
             if !(failed && fail_fast) {
-                *slot = start_next(deno, invocations, &lanes[lane_index], &mut next[lane_index])?;
+                *slot = start_next(
+                    deno,
+                    invocations,
+                    &lanes[lane_index],
+                    &mut next[lane_index],
+                    &ended,
+                )?;
             }
         }
         if failed && fail_fast {
@@ -122,21 +135,30 @@ fn drive(
             }
         }
         if !progressed {
-            std::thread::sleep(Duration::from_millis(5));
+            // An output that ended belongs to a process exiting now: look again soon.
+            poll = match output_ended.recv_timeout(poll) {
+                Ok(()) => Duration::from_micros(200),
+                Err(_) => POLL,
+            };
         }
     }
     Ok(outcomes)
 }
+
+/// How often processes are looked at when none has said it is ending.
+const POLL: Duration = Duration::from_millis(5);
 
 fn start_next(
     deno: &Deno,
     invocations: &[Invocation],
     lane: &[usize],
     next: &mut usize,
+    ended: &Sender<()>,
 ) -> Result<Option<(usize, Running)>> {
     let Some(&index) = lane.get(*next) else {
         return Ok(None);
     };
     *next += 1;
-    Ok(Some((index, deno.spawn(&invocations[index])?)))
+    let running = deno.spawn_telling(&invocations[index], Some(ended.clone()))?;
+    Ok(Some((index, running)))
 }

@@ -116,13 +116,31 @@ impl Provisioner<'_> {
 
 /// The cached copy of the pinned deno, if one is there and runs. A broken copy (for
 /// example one emptied by hand) is moved aside so that provisioning can replace it.
+///
+/// The copy is run (`deno --version`, a deno start) only when it is not the file that
+/// printed the pinned version last time: [`PROBED`] records that file's size, time,
+/// mode and inode, and a copy that still has them is not asked again.
 pub(crate) fn cached_binary(provisioner: &Provisioner) -> Result<Option<Deno>> {
     let binary = provisioner.final_binary();
     if !provisioner.final_dir().exists() {
         return Ok(None);
     }
+    let record = provisioner.final_dir().join(PROBED);
+    let probed = |identity: &str| format!("deno {} {identity}\n", provisioner.pin);
+    let identity = identity(&binary);
+    if let Some(identity) = &identity
+        && std::fs::read_to_string(&record).is_ok_and(|text| text == probed(identity))
+    {
+        return Ok(Some(Deno::known(binary, provisioner.pin.clone())));
+    }
     match Deno::probe(&binary) {
-        Ok(deno) if deno.version() == provisioner.pin => Ok(Some(deno)),
+        Ok(deno) if deno.version() == provisioner.pin => {
+            if let Some(identity) = &identity {
+                // Best effort: without the record the next task asks again.
+                let _ = atomic_write::write(&record, probed(identity));
+            }
+            Ok(Some(deno))
+        }
         _ => {
             let aside = provisioner
                 .versions_dir()
@@ -133,6 +151,32 @@ pub(crate) fn cached_binary(provisioner: &Provisioner) -> Result<Option<Deno>> {
             }
             Ok(None)
         }
+    }
+}
+
+/// The record, beside the cached copy, of the file that last printed the pinned version.
+const PROBED: &str = ".probed";
+
+/// What tells a file apart from a changed or replaced one: its size, modification time,
+/// mode and inode (on Windows, size and time).
+fn identity(path: &Utf8Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(format!(
+            "{} {}.{:09} {:o} {}:{}",
+            meta.len(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.mode(),
+            meta.dev(),
+            meta.ino()
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        Some(format!("{} {:?}", meta.len(), meta.modified().ok()?))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,11 @@ pub struct Deno {
 }
 
 impl Deno {
+    /// A binary whose version is known without running it (see `provision::cached_binary`).
+    pub(crate) fn known(path: Utf8PathBuf, version: Version) -> Self {
+        Self { path, version }
+    }
+
     /// Runs `path --version` and reads the version from its first line.
     pub fn probe(path: &Utf8Path) -> Result<Self> {
         let sh = Shell::new()?;
@@ -70,6 +76,16 @@ impl Deno {
     /// deno wrote them, in a process group of its own that SIGINT/SIGTERM of this
     /// process stops (crates/interrupt). Refused once this process is stopping.
     pub fn spawn(&self, invocation: &Invocation) -> Result<Running> {
+        self.spawn_telling(invocation, None)
+    }
+
+    /// [`Deno::spawn`], sending on `ended` when the process's output ends (when it exits,
+    /// unless something it started keeps the output open).
+    pub(crate) fn spawn_telling(
+        &self,
+        invocation: &Invocation,
+        ended: Option<Sender<()>>,
+    ) -> Result<Running> {
         let mut command = self.command(invocation)?;
         let (mut reader, writer) = std::io::pipe().context("cannot create a pipe")?;
         command
@@ -86,6 +102,10 @@ impl Deno {
             let mut bytes = Vec::new();
             // A read error ends the capture; what was read is kept.
             let _ = reader.read_to_end(&mut bytes);
+            if let Some(ended) = ended {
+                // Nobody listening any more is fine.
+                let _ = ended.send(());
+            }
             bytes
         });
         Ok(Running {

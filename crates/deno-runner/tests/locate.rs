@@ -110,6 +110,51 @@ fn concurrent_provisioning_leaves_one_working_copy() {
     assert_eq!(cache_entries(&dir.join("cache")), [pin.to_string()]);
 }
 
+/// The cached copy is run to read its version only when it is not the file that printed
+/// it last time: one whose first bytes were overwritten in place, keeping its size, time
+/// and inode, is taken unasked; once its time changes, it is asked, fails and is replaced.
+#[test]
+fn a_cached_copy_is_asked_its_version_again_only_when_it_changed() {
+    use std::io::Write;
+
+    let (_guard, dir) = temp_dir();
+    let pin = repo_pin();
+    let locator = fresh_locator(&dir, &pin);
+    let provisioned = locator.locate().unwrap();
+    assert_eq!(provisioned.origin, Origin::Provisioned);
+    let binary = provisioned.deno.path().to_owned();
+    let record = binary.parent().unwrap().join(".probed");
+    assert!(!record.exists(), "provisioning verified the copy itself");
+    assert_eq!(locator.locate().unwrap().origin, Origin::Cache);
+    let recorded = std::fs::read_to_string(&record).unwrap();
+    assert!(recorded.starts_with(&format!("deno {pin} ")), "{recorded}");
+
+    let modified = std::fs::metadata(&binary).unwrap().modified().unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&binary)
+        .unwrap();
+    file.write_all(&[0; 64]).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    let trusted = locator.locate().unwrap();
+    assert_eq!(trusted.origin, Origin::Cache);
+    assert_eq!(trusted.deno.version(), &pin);
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), recorded);
+
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&binary)
+        .unwrap();
+    file.set_modified(std::time::SystemTime::now()).unwrap();
+    drop(file);
+    let replaced = locator.locate().unwrap();
+    assert_eq!(replaced.origin, Origin::Provisioned);
+    assert_eq!(replaced.deno.version(), &pin);
+    assert_eq!(cache_entries(&dir.join("cache")), [pin.to_string()]);
+    assert!(!record.exists(), "the record went with the broken copy");
+}
+
 #[test]
 fn a_broken_cached_copy_is_replaced() {
     let (_guard, dir) = temp_dir();
