@@ -887,14 +887,15 @@ pub fn json_kind(value: &Value) -> &'static str {
 
 /// The bytes a name keeps in a path segment or a query value: letters, digits, `-`, `.`,
 /// `_` and `~` (URI's unreserved characters). Every other byte is percent-encoded.
-pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
 
-/// `text` as one path segment: everything but letters, digits, `-`, `.`, `_` and `~`
-/// percent-encoded, so that a branch or environment name with `/` stays one segment.
+/// `text` as one path segment (or one query value): everything but letters, digits, `-`,
+/// `.`, `_` and `~` percent-encoded, so that a branch or environment name with `/` stays
+/// one segment and an asset name with `&` one value.
 pub fn path_segment(text: &str) -> String {
     utf8_percent_encode(text, UNRESERVED).to_string()
 }

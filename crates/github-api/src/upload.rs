@@ -13,10 +13,9 @@ use bytes::Bytes;
 use camino::Utf8Path;
 use http_body::{Frame, SizeHint};
 use octocrab::OctoBody;
-use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
-use crate::client::{ApiError, GitHub, Method, UNRESERVED, flatten, is_loopback, rate_limit_of};
+use crate::client::{ApiError, GitHub, Method, flatten, is_loopback, path_segment, rate_limit_of};
 
 /// Called with the bytes of the file sent so far, after each chunk.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
@@ -31,15 +30,13 @@ pub fn upload_target(upload_url: &str, name: &str, label: Option<&str>) -> Strin
     let base = upload_url
         .split_once('{')
         .map_or(upload_url, |(base, _)| base);
-    let mut url = format!("{base}?name={}", query_value(name));
+    // A path segment's encoding keeps a query value whole too: `&`, `=`, `+` and `#` are
+    // among the bytes it encodes.
+    let mut url = format!("{base}?name={}", path_segment(name));
     if let Some(label) = label {
-        url.push_str(&format!("&label={}", query_value(label)));
+        url.push_str(&format!("&label={}", path_segment(label)));
     }
     url
-}
-
-fn query_value(text: &str) -> String {
-    utf8_percent_encode(text, UNRESERVED).to_string()
 }
 
 /// Whether the token may go with an upload to `url`, for the API at `api_url`: over
