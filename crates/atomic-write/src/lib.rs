@@ -113,28 +113,61 @@ impl AtomicFile {
 /// rename: for files written together, such as a set of reports. At the first file that
 /// cannot be put in place it stops with that file's name and the error: the files before
 /// it are in place, it and the ones after it are removed.
+///
+/// A file replaced is held open while the new one is renamed over it, and let go on a
+/// thread of its own once all are in place: freeing a replaced file of tens of megabytes
+/// takes the kernel milliseconds, which the files then take side by side rather than
+/// one rename after another.
 pub fn commit_all(
     files: impl IntoIterator<Item = AtomicFile>,
 ) -> Result<Vec<Utf8PathBuf>, (Utf8PathBuf, io::Error)> {
     let mut done: Vec<Utf8PathBuf> = Vec::new();
+    let mut replaced: Vec<File> = Vec::new();
     let mut result = Ok(());
     for file in files {
         let path = file.path.clone();
+        let old = open_replaced(&path);
         match file.put_in_place() {
-            Ok(path) => done.push(path),
+            Ok(path) => {
+                done.push(path);
+                replaced.extend(old);
+            }
             Err(error) => {
                 result = Err((path, error));
                 break;
             }
         }
     }
-    let mut dirs: Vec<&Utf8Path> = done.iter().map(|path| dir_of(path)).collect();
-    dirs.sort_unstable();
-    dirs.dedup();
-    for dir in dirs {
-        sync_dir(dir);
-    }
+    std::thread::scope(|threads| {
+        for old in replaced {
+            threads.spawn(move || drop(old));
+        }
+        let mut dirs: Vec<&Utf8Path> = done.iter().map(|path| dir_of(path)).collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        for dir in dirs {
+            sync_dir(dir);
+        }
+    });
     result.map(|()| done)
+}
+
+/// The regular file at `path`, opened for reading without following a link or waiting
+/// on a FIFO; `None` when there is none or it cannot be opened.
+#[cfg(unix)]
+fn open_replaced(path: &Utf8Path) -> Option<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    file.metadata().ok()?.is_file().then_some(file)
+}
+
+#[cfg(not(unix))]
+fn open_replaced(_path: &Utf8Path) -> Option<File> {
+    None
 }
 
 impl Write for AtomicFile {

@@ -249,7 +249,8 @@ impl Repository {
     ) -> Result<ChangedLines, GitError> {
         let merge_base = range.merge_base.as_str();
         // What the plan needs, asked of git at once: the staged paths, the range's paths
-        // (to split it), and the index refreshed (before the diffs read the work tree).
+        // (to split it), and the index refreshed (before the diffs that read most of the
+        // work tree: the modified files' and the unstaged changes').
         let refreshing = if refresh { self.start_refresh() } else { None };
         let staged = self.start_listing(&["--cached"])?;
         let listed = match cores {
@@ -258,10 +259,12 @@ impl Repository {
         };
         let staged_raw = staged.finish()?;
         let staged: Staged = staged_paths(staged_raw.as_deref());
-        if let Some(mut refreshing) = refreshing {
-            // Its outcome changes only how fast the diffs are.
-            let _ = refreshing.wait();
-        }
+        let refreshed = || {
+            if let Some(mut refreshing) = refreshing {
+                // Its outcome changes only how fast the diffs are.
+                let _ = refreshing.wait();
+            }
+        };
         // The other stages' jobs, usually small: last, to even out the cores' ends. With
         // nothing staged the staged stage has nothing to show.
         let mut stages: Vec<(usize, Vec<String>)> = Vec::new();
@@ -281,12 +284,16 @@ impl Repository {
                 ];
                 let mut jobs = vec![(0, whole.map(str::to_owned).to_vec())];
                 jobs.extend(stages);
+                refreshed();
                 crate::on_threads(&jobs, 1, |(stage, args)| (*stage, self.diff_stage(args)))
             }
             Some(listed) => std::thread::scope(|threads| -> Result<_, GitError> {
-                // The costliest part starts first, while the range's paths are read.
+                // The costliest part starts first, while the range's paths are read and
+                // the index refreshed: it reads few files of the work tree (the added
+                // ones), and the refresh only lets it read more of them.
                 let renamed = renamed_part(merge_base, &staged);
                 let renamed = threads.spawn(move || self.diff_stage(&renamed));
+                refreshed();
                 let listed = listed.finish()?;
                 let modified = modified_paths(listed.as_deref());
                 let mut jobs: Vec<(usize, Vec<String>)> =

@@ -93,13 +93,30 @@ impl StagedFiles {
     }
 
     fn commit(mut self) -> io::Result<Vec<Utf8PathBuf>> {
-        // The directory is flushed once, after the last rename into it.
-        let mut done = atomic_write::commit_all(std::mem::take(&mut self.files))
-            .map_err(|(path, e)| context(&path, e))?;
-        for (partial, path) in std::mem::take(&mut self.dirs) {
-            replace_dir(&partial, &path)?;
-            done.push(path);
-        }
+        let files = std::mem::take(&mut self.files);
+        let dirs = std::mem::take(&mut self.dirs);
+        // Side by side: the files' renames (their directory flushed once, after the last)
+        // and the directories' replacement, each mostly the kernel freeing what they
+        // replace.
+        let (files, dirs) = std::thread::scope(|threads| {
+            let replacing = threads.spawn(|| -> io::Result<Vec<Utf8PathBuf>> {
+                let mut done = Vec::new();
+                for (partial, path) in dirs {
+                    replace_dir(&partial, &path)?;
+                    done.push(path);
+                }
+                Ok(done)
+            });
+            let files = atomic_write::commit_all(files).map_err(|(path, e)| context(&path, e));
+            (
+                files,
+                replacing
+                    .join()
+                    .expect("the report directory's replacement panicked"),
+            )
+        });
+        let mut done = files?;
+        done.extend(dirs?);
         Ok(done)
     }
 }
