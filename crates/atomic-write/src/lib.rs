@@ -436,6 +436,32 @@ mod tests {
         assert_eq!(names(&b), ["kept"]);
     }
 
+    /// What a commit replaces is held open without waiting on it: a FIFO at a name (which
+    /// an open for reading would wait on for a writer) and a link are replaced, and the
+    /// link's target is left as it was.
+    #[cfg(unix)]
+    #[test]
+    fn files_committed_together_replace_a_fifo_and_a_link_without_waiting() {
+        let (_dir, dir) = temp_dir();
+        let (fifo, link, target) = (dir.join("a.json"), dir.join("b.md"), dir.join("target"));
+        let name = std::ffi::CString::new(fifo.as_str()).unwrap();
+        // SAFETY: `name` is a NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        fs::write(&target, "target\n").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let files = [&fifo, &link].map(|path| {
+            let mut file = AtomicFile::create(path).unwrap();
+            file.write_all(b"report\n").unwrap();
+            file
+        });
+        commit_all(files).unwrap();
+        for path in [&fifo, &link] {
+            assert!(fs::symlink_metadata(path).unwrap().is_file(), "{path}");
+            assert_eq!(fs::read_to_string(path).unwrap(), "report\n");
+        }
+        assert_eq!(fs::read_to_string(&target).unwrap(), "target\n");
+    }
+
     #[test]
     fn writes_a_new_file_and_replaces_one_keeping_its_permissions() {
         let (_dir, dir) = temp_dir();
