@@ -9,7 +9,7 @@
 //! failure leaves the old file as it was and removes the temporary one; a process killed
 //! half-way can leave the temporary file behind, hidden, never under the name.
 //!
-//! - [`write`]: bytes, in one call.
+//! - [`write()`]: bytes, in one call.
 //! - [`AtomicFile`]: a file written piece by piece ([`std::io::Write`]), put in place by
 //!   [`AtomicFile::commit`].
 //! - [`PendingFile`]: a temporary name for a file another program writes (such as

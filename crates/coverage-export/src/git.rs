@@ -230,11 +230,12 @@ impl Repository {
 
     /// The changed lines of `range`, plus the staged and unstaged changes that `scope`
     /// includes. Each stage's `git diff` streams through the parser; they run side by
-    /// side, the committed one split in parts (see [`crate::parts`]).
+    /// side, the committed one split in parts: its added, deleted and renamed files in
+    /// one, the others in one per core.
     ///
     /// First, as `git status` does, the index's record of each file's size and times is
-    /// brought up to date (see [`Repository::start_refresh`]), unless
-    /// `GIT_OPTIONAL_LOCKS=0` asks git commands not to write the index unasked.
+    /// brought up to date (`git update-index --refresh`), unless `GIT_OPTIONAL_LOCKS=0`
+    /// asks git commands not to write the index unasked.
     pub fn changed_lines(&self, range: &Range, scope: Scope) -> Result<ChangedLines, GitError> {
         let refresh = optional_locks(std::env::var("GIT_OPTIONAL_LOCKS").ok().as_deref());
         self.changed_lines_on(range, scope, crate::workers(), refresh)
