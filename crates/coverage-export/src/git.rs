@@ -7,7 +7,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 use xshell::{Shell, cmd};
 
 use crate::diff::{ChangedLines, DiffError, DiffStage, parse_diff};
-use crate::parts::{Staged, modified_parts, modified_paths, renamed_part, staged_paths};
+use crate::parts::{
+    Staged, modified_parts, modified_paths, nothing_staged, renamed_part, staged_paths, whole_range,
+};
 
 /// Which uncommitted changes count besides the committed range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,7 +271,7 @@ impl Repository {
         // The other stages' jobs, usually small: last, to even out the cores' ends. With
         // nothing staged the staged stage has nothing to show.
         let mut stages: Vec<(usize, Vec<String>)> = Vec::new();
-        if scope.staged && staged.as_ref().is_none_or(|staged| !staged.is_empty()) {
+        if scope.staged && !nothing_staged(&staged) {
             stages.push((1, vec!["--find-renames".to_owned(), "--cached".to_owned()]));
         }
         if scope.unstaged {
@@ -277,13 +279,7 @@ impl Repository {
         }
         let results = match listed {
             None => {
-                let whole = [
-                    "--find-renames",
-                    "--irreversible-delete",
-                    merge_base,
-                    "HEAD",
-                ];
-                let mut jobs = vec![(0, whole.map(str::to_owned).to_vec())];
+                let mut jobs = vec![(0, whole_range(merge_base))];
                 jobs.extend(stages);
                 refreshed();
                 crate::on_threads(&jobs, 1, |(stage, args)| (*stage, self.diff_stage(args)))

@@ -32,6 +32,21 @@ const MAX_PATHSPEC_BYTES: usize = 1 << 20;
 /// The staged paths (`git diff --cached --raw`), or `None` when they could not be listed.
 pub(crate) type Staged<'a> = Option<HashSet<&'a str>>;
 
+/// Whether nothing is staged, as far as is known: the index then holds HEAD's blobs.
+pub(crate) fn nothing_staged(staged: &Staged) -> bool {
+    staged.as_ref().is_some_and(HashSet::is_empty)
+}
+
+/// The `git diff` arguments of the whole committed range in one part, for one core.
+pub(crate) fn whole_range(merge_base: &str) -> Vec<String> {
+    strings(&[
+        "--find-renames",
+        "--irreversible-delete",
+        merge_base,
+        "HEAD",
+    ])
+}
+
 /// The `git diff` arguments of the range's added, deleted and renamed files. A deleted
 /// file's old lines are left out of the output (`--irreversible-delete`): the first
 /// stage's deleted lines remove nothing (see `ChangedLines::combine`), and a deleted
@@ -43,10 +58,7 @@ pub(crate) fn renamed_part(merge_base: &str, staged: &Staged) -> Vec<String> {
         "--irreversible-delete",
     ]);
     // Without pathspecs the part reads the whole index, so nothing may be staged.
-    args.extend(sides(
-        merge_base,
-        staged.as_ref().is_some_and(HashSet::is_empty),
-    ));
+    args.extend(sides(merge_base, nothing_staged(staged)));
     args
 }
 
@@ -69,7 +81,7 @@ pub(crate) fn modified_parts(
         }
         args
     };
-    let whole = || vec![part(staged.as_ref().is_some_and(HashSet::is_empty), &[])];
+    let whole = || vec![part(nothing_staged(staged), &[])];
     let Some(mut modified) = modified.filter(|files| files.len() >= MIN_FILES && cores > 1) else {
         return whole();
     };
